@@ -19,6 +19,7 @@ __all__ = [
     "merge_lines",
     "river_reach",
     "land_strip",
+    "river_land_strip",
     "union",
     "pairwise_overlaps",
     "Overlap",
@@ -85,6 +86,33 @@ def land_strip(
     else:
         reach = water.buffer(distance_m, quad_segs=quad_segs)
     strip = reach.difference(water) if not water.is_empty else reach
+    if clip is not None:
+        strip = strip.intersection(clip)
+    return make_valid_polygonal(strip)
+
+
+def river_land_strip(
+    centerline: BaseGeometry,
+    distance_m: float,
+    *,
+    half_width_m: float = 0.0,
+    reach_from_m: float | None = None,
+    reach_to_m: float | None = None,
+    clip: BaseGeometry | None = None,
+    quad_segs: int = 16,
+) -> BaseGeometry:
+    """Land within ``distance_m`` of the water along a reach of a river, clipped.
+
+    The water is the band of ``half_width_m`` either side of the *whole* centerline (so the strip of a reach never
+    claims water beyond it); the strip is taken around the reach between the chainages ``reach_from_m`` and
+    ``reach_to_m`` (metres from the line's first vertex; ``None`` = line end), minus the water, inside ``clip``.
+    """
+    reach = river_reach(centerline, from_m=reach_from_m, to_m=reach_to_m)
+    water = centerline.buffer(half_width_m, quad_segs=quad_segs) if half_width_m > 0 else None
+    if water is None:
+        return land_strip(reach, distance_m, clip=clip, quad_segs=quad_segs)
+    around = reach.buffer(half_width_m + distance_m, quad_segs=quad_segs)
+    strip = around.difference(water)
     if clip is not None:
         strip = strip.intersection(clip)
     return make_valid_polygonal(strip)

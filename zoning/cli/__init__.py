@@ -1,0 +1,1 @@
+"""Command-line interface: argument parsing and printing only; every command is one library call."""
