@@ -116,3 +116,96 @@ def parse_angle(text: str | float, *, axis: Literal["lon", "lat"] | None = None)
         if axis and _HEMI_AXIS[hemi] != axis:
             raise CoordinateError(f"angle {raw!r} is marked {hemi} but a {'longitude' if axis == 'lon' else 'latitude'} is expected here")
     return sign * value
+
+
+# --- point coordinates as people give them: WGS84, CGCS2000, GCJ-02 (Amap/Tencent), BD-09 (Baidu), any EPSG ---
+
+#: Names accepted for point input, besides any EPSG code. GCJ-02 and BD-09 are not CRSs PROJ knows: they are
+#: obfuscated WGS84 and are undone with :mod:`prcoords`.
+POINT_CRS_NAMES: dict[str, str] = {
+    "wgs84": "EPSG:4326",
+    "wgs-84": "EPSG:4326",
+    "gps": "EPSG:4326",
+    "cgcs2000": CGCS2000,
+    "gcj02": "gcj02",
+    "gcj-02": "gcj02",
+    "amap": "gcj02",
+    "gaode": "gcj02",
+    "tencent": "gcj02",
+    "bd09": "bd09",
+    "bd-09": "bd09",
+    "baidu": "bd09",
+}
+
+
+def parse_point_crs(value: str | int | CRS) -> str | CRS:
+    """The CRS of input points: ``'gcj02'``, ``'bd09'`` or a pyproj :class:`CRS`.
+
+    Accepts wgs84 (default for GPS), cgcs2000, gcj02/amap/tencent, bd09/baidu, ``EPSG:4547`` or a bare EPSG number.
+    """
+    if isinstance(value, CRS):
+        return value
+    key = str(value).strip().lower()
+    target = POINT_CRS_NAMES.get(key, str(value).strip())
+    if target in ("gcj02", "bd09"):
+        return target
+    try:
+        return CRS.from_user_input(int(target) if target.isdigit() else target)
+    except pyproj.exceptions.CRSError as exc:
+        names = ", ".join(sorted({k for k in POINT_CRS_NAMES if "-" not in k}))
+        raise CRSError(f"unknown point CRS {value!r}; use one of {names} or an EPSG code such as EPSG:4547") from exc
+
+
+def point_crs_is_geographic(crs: str | CRS) -> bool:
+    """True when coordinates in ``crs`` are longitude/latitude degrees (GCJ-02 and BD-09 are)."""
+    return isinstance(crs, str) or crs.is_geographic
+
+
+def _prcoords_array(fn, lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Apply a scalar :mod:`prcoords` function (takes and returns (lat, lon)) to arrays; NaN passes through."""
+    out_lon = np.full(lon.shape, np.nan)
+    out_lat = np.full(lat.shape, np.nan)
+    ok = np.isfinite(lon) & np.isfinite(lat)
+    for i in np.flatnonzero(ok):
+        res = fn((float(lat[i]), float(lon[i])), False)
+        out_lat[i], out_lon[i] = res.lat, res.lon
+    return out_lon, out_lat
+
+
+def points_to_wgs84(x, y, crs: str | int | CRS) -> tuple[np.ndarray, np.ndarray]:
+    """Longitude/latitude (WGS84) of points given in ``crs`` (see :func:`parse_point_crs`).
+
+    GCJ-02 and BD-09 are inverted with prcoords' iterative ("bored") functions (accuracy well under 1 m);
+    an EPSG CRS goes through a pyproj Transformer (CGCS2000 and WGS84 are taken as identical, as PROJ does:
+    they differ by centimetres).
+    """
+    import prcoords
+
+    x = np.atleast_1d(np.asarray(x, dtype="float64"))
+    y = np.atleast_1d(np.asarray(y, dtype="float64"))
+    pcrs = parse_point_crs(crs)
+    if pcrs == "gcj02":
+        return _prcoords_array(prcoords.gcj_wgs_bored, x, y)
+    if pcrs == "bd09":
+        return _prcoords_array(prcoords.bd_wgs_bored, x, y)
+    tr = Transformer.from_crs(pcrs, "EPSG:4326", always_xy=True)
+    lon, lat = tr.transform(x, y)
+    return np.asarray(lon, dtype="float64"), np.asarray(lat, dtype="float64")
+
+
+def points_to_crs(x, y, crs: str | int | CRS, target: str | int | CRS) -> tuple[np.ndarray, np.ndarray]:
+    """Points given in ``crs`` (any point CRS, incl. GCJ-02/BD-09) expressed in ``target`` (e.g. EPSG:4547).
+
+    Points that cannot be transformed (out of the CRS's range) come back as NaN/inf.
+    """
+    pcrs = parse_point_crs(crs)
+    target = as_crs(target, what="target CRS")
+    x = np.atleast_1d(np.asarray(x, dtype="float64"))
+    y = np.atleast_1d(np.asarray(y, dtype="float64"))
+    if isinstance(pcrs, str):
+        x, y = points_to_wgs84(x, y, pcrs)
+        pcrs = CRS.from_epsg(4326)
+    tr = Transformer.from_crs(pcrs, target, always_xy=True)
+    with np.errstate(invalid="ignore"):
+        ox, oy = tr.transform(x, y, errcheck=False)
+    return np.asarray(ox, dtype="float64"), np.asarray(oy, dtype="float64")

@@ -11,7 +11,8 @@ import click
 from zoning import __version__
 from zoning.errors import ZoningError
 
-#: Subcommand modules under zoning.cli; each defines a click command (or group) named ``command``.
+#: Subcommand modules under zoning.cli; each defines a click command (or group) named ``command``,
+#: or a list of them named ``commands``.
 COMMAND_MODULES = ("build", "reconcile", "check", "map", "raster", "rules")
 
 
@@ -46,7 +47,8 @@ for _name in COMMAND_MODULES:
         if _exc.name != f"zoning.cli.{_name}":
             raise
         continue
-    cli.add_command(_module.command)
+    for _command in getattr(_module, "commands", None) or [_module.command]:
+        cli.add_command(_command)
 
 
 def main() -> None:

@@ -1,0 +1,298 @@
+"""``build``: a county's scheme and layers -> the zones GeoPackage, an area table and a manifest.
+
+Steps: read and validate the input layers; bring them to the working CRS; compute the river strips; assign levels;
+measure every zone in both area methods; form the level unions, every pairwise overlap and the whole union; write
+``zones.gpkg``, ``areas.csv``, ``areas.json`` and ``manifest.json`` atomically.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import shapely
+
+from zoning import _io, geoprocess, settings
+from zoning.crs import area_km2, describe_crs
+from zoning.errors import LayerError, OutputError, SchemeError
+from zoning.layers import LINEAR, POLYGONAL, PUNTAL, RepairLog, read_layer
+from zoning.scheme import CATEGORIES, Scheme, StripRule
+
+log = logging.getLogger(__name__)
+
+ZONE_COLUMNS = ("code", "level", "name", "category")
+PROVENANCE_COLUMNS = ("reconstructed", "method", "params", "source")
+CONTEXT_LAYERS = {"rivers": LINEAR, "township_seats": PUNTAL, "townships": POLYGONAL}
+
+
+@dataclass
+class Inputs:
+    """Validated inputs in the working CRS."""
+
+    boundary: shapely.Geometry
+    boundary_gdf: gpd.GeoDataFrame
+    rivers: gpd.GeoDataFrame | None
+    zones: gpd.GeoDataFrame
+    context: dict[str, gpd.GeoDataFrame]
+    repairs: RepairLog
+
+
+@dataclass
+class BuildResult:
+    """What a build wrote and its headline numbers."""
+
+    zones_gpkg: Path
+    areas_csv: Path
+    areas_json: Path
+    manifest_json: Path
+    summary: dict[str, Any] = field(default_factory=dict)
+
+
+def measure(geoms: np.ndarray | gpd.GeoSeries, scheme: Scheme) -> dict[str, np.ndarray]:
+    """Areas (km²) in both methods plus ``area_km2`` in the scheme's method."""
+    arr = np.asarray(geoms, dtype=object)
+    ell = area_km2(arr, scheme.working_crs, "ellipsoidal")
+    pla = area_km2(arr, scheme.working_crs, "planar")
+    return {"area_km2": ell if scheme.area_method == "ellipsoidal" else pla,
+            "area_ellipsoidal_km2": ell, "area_planar_km2": pla}
+
+
+def read_inputs(scheme: Scheme, *, repair: bool = False) -> Inputs:
+    """Read and validate the scheme's layers and bring them to the working CRS."""
+    repairs = RepairLog()
+    crs = scheme.working_crs
+    bspec = scheme.layer("boundary")
+    boundary_gdf = read_layer(bspec.path, layer=bspec.layer, what="boundary layer", repair=repair, repairs=repairs).to_crs(crs)
+    boundary = geoprocess.union(boundary_gdf.geometry.values)
+    rivers = None
+    if "rivers" in scheme.layers:
+        rspec = scheme.layer("rivers")
+        name_field = rspec.options.get("name_field", "name")
+        rivers = read_layer(rspec.path, layer=rspec.layer, what="rivers layer", geom_types=LINEAR,
+                            required_columns=[name_field]).to_crs(crs)
+    elif scheme.strips:
+        raise SchemeError(f"{scheme.path}: [[strips]] need a [layers.rivers] section")
+    zspec = scheme.layer("zones")
+    zones = read_layer(zspec.path, layer=zspec.layer, what="zones layer", required_columns=ZONE_COLUMNS,
+                       code_columns=("code", "level"), repair=repair, repairs=repairs).to_crs(crs)
+    context = {}
+    for name, types in CONTEXT_LAYERS.items():
+        if name in scheme.layers and scheme.layer(name).path.exists():
+            spec = scheme.layer(name)
+            context[name] = read_layer(spec.path, layer=spec.layer, what=f"{name} layer", geom_types=types).to_crs(crs)
+    return Inputs(boundary, boundary_gdf, rivers, zones, context, repairs)
+
+
+def river_line(rivers: gpd.GeoDataFrame, river: str, *, name_field: str) -> shapely.Geometry:
+    """The merged centerline of a named river; SchemeError if the layer has no such river."""
+    sel = rivers[rivers[name_field] == river]
+    if sel.empty:
+        names = sorted(set(rivers[name_field].dropna().astype(str)))
+        raise SchemeError(f"strip rule: river {river!r} is not in the rivers layer; it has {', '.join(names)}")
+    return geoprocess.merge_lines(sel.geometry.values)
+
+
+def strip_geometry(rule: StripRule, centerline: shapely.Geometry, clip: shapely.Geometry | None, *,
+                   quad_segs: int, calibrated: bool = True) -> shapely.Geometry:
+    """One strip rule's land strip; ``calibrated=False`` ignores the rule's reach (the whole river)."""
+    return geoprocess.river_land_strip(
+        centerline, rule.distance_m, half_width_m=rule.half_width_m,
+        reach_from_m=rule.reach_from_m if calibrated else None,
+        reach_to_m=rule.reach_to_m if calibrated else None,
+        clip=clip, quad_segs=quad_segs,
+    )
+
+
+def compute_strips(scheme: Scheme, rivers: gpd.GeoDataFrame, boundary: shapely.Geometry, *,
+                   calibrated: bool = True) -> gpd.GeoDataFrame:
+    """The scheme's river strips as zone features (working CRS), exactly as ``build`` computes them."""
+    name_field = scheme.layer("rivers").options.get("name_field", "name")
+    rows = []
+    for rule in scheme.strips:
+        line = river_line(rivers, rule.river, name_field=name_field)
+        clip = boundary if rule.clip_to == "boundary" else None
+        geom = strip_geometry(rule, line, clip, quad_segs=scheme.quad_segs, calibrated=calibrated)
+        params = {"river": rule.river, "distance_m": rule.distance_m, "half_width_m": rule.half_width_m,
+                  "reach_from_m": rule.reach_from_m if calibrated else None,
+                  "reach_to_m": rule.reach_to_m if calibrated else None,
+                  "measured_from": "water band of half_width_m either side of the centerline" if rule.half_width_m else "centerline",
+                  "land_only": True, "clip_to": rule.clip_to, "quad_segs": scheme.quad_segs}
+        sources = rivers.loc[rivers[name_field] == rule.river, "source"] if "source" in rivers.columns else []
+        rows.append({
+            "code": rule.code, "level": rule.level, "name": rule.name, "category": rule.category,
+            "reconstructed": bool(rule.reconstructed and calibrated),
+            "method": ("land within distance_m of the river water, clipped to the county"
+                       + ("; reach fitted: " + rule.note if rule.note and calibrated else "")),
+            "params": json.dumps(params, ensure_ascii=False),
+            "source": "; ".join(sorted(set(map(str, sources)))) or "rivers layer",
+            "geometry": geom,
+        })
+    return gpd.GeoDataFrame(rows, geometry="geometry", crs=scheme.working_crs)
+
+
+def _assign_levels(zones: gpd.GeoDataFrame, scheme: Scheme, label: str) -> gpd.GeoDataFrame:
+    zones = zones.copy()
+    for i, row in zones.iterrows():
+        if row["category"] not in CATEGORIES:
+            raise LayerError(f"{label}: zone {row['code']!r} has category {row['category']!r}; use one of {', '.join(CATEGORIES)}")
+        fixed = scheme.level_for(row["category"])
+        try:
+            level = int(row["level"])
+        except (TypeError, ValueError):
+            raise LayerError(f"{label}: zone {row['code']!r} has level {row['level']!r}; use 1 or 2") from None
+        if level not in (1, 2) or (fixed is not None and level != fixed):
+            expected = "1 or 2" if fixed is None else str(fixed)
+            raise LayerError(f"{label}: zone {row['code']!r} ({row['category']}) has level {level}; the scheme says {expected}")
+        zones.at[i, "level"] = level
+    zones["level"] = zones["level"].astype(int)
+    return zones
+
+
+def assemble_zones(scheme: Scheme, inputs: Inputs) -> gpd.GeoDataFrame:
+    """Zones layer + computed strips, with levels checked, provenance filled and areas measured."""
+    label = f"zones layer {scheme.layer_path('zones')}"
+    zones = inputs.zones.copy()
+    for col, default in (("reconstructed", False), ("method", ""), ("params", "{}"), ("source", "")):
+        if col not in zones.columns:
+            zones[col] = default
+    strip_codes = {r.code for r in scheme.strips}
+    clash = sorted(strip_codes & set(zones["code"]))
+    if clash:
+        raise LayerError(f"{label}: has zone(s) {', '.join(clash)}, which the scheme computes as strips; remove them from the layer")
+    parts = [zones[["code", "level", "name", "category", *PROVENANCE_COLUMNS, "geometry"]]]
+    if scheme.strips:
+        parts.append(compute_strips(scheme, inputs.rivers, inputs.boundary))
+    allz = gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), geometry="geometry", crs=scheme.working_crs)
+    allz = _assign_levels(allz, scheme, label)
+    allz["code"] = allz["code"].astype(str)
+    allz["reconstructed"] = allz["reconstructed"].fillna(False).astype(bool)
+    allz.insert(0, "zone_id", allz["code"] + "-" + allz["level"].astype(str))
+    published = []
+    for code, level in zip(allz["code"], allz["level"]):
+        try:
+            printed = scheme.published.zone(code).printed(level)
+        except SchemeError:
+            printed = None
+        published.append(np.nan if printed is None else printed.value)
+    allz["published_km2"] = published
+    for key, values in measure(allz.geometry.values, scheme).items():
+        allz[key] = values
+    allz["diff_km2"] = allz["area_km2"] - allz["published_km2"]
+    outside = allz.geometry.difference(inputs.boundary)
+    allz["outside_county_km2"] = measure(outside.values, scheme)["area_km2"]
+    order = ["zone_id", "code", "level", "name", "category", "published_km2", "area_km2", "area_ellipsoidal_km2",
+             "area_planar_km2", "diff_km2", "outside_county_km2", *PROVENANCE_COLUMNS, "geometry"]
+    return allz[order].sort_values(["code", "level"]).reset_index(drop=True)
+
+
+def overlaps_table(zones: gpd.GeoDataFrame, scheme: Scheme) -> gpd.GeoDataFrame:
+    """Every overlapping pair of zones with its area and whether the plan's accounting deducts it."""
+    found = geoprocess.pairwise_overlaps(zones.geometry.values, min_area_m2=scheme.min_overlap_m2)
+    pairs = {frozenset((a, b)): printed for a, b, printed in scheme.published.deducted_pairs}
+    rows = []
+    for ov in found:
+        a, b = zones.iloc[ov.i], zones.iloc[ov.j]
+        printed = pairs.get(frozenset((a["code"], b["code"])))
+        deducted = {"published": printed is not None, "all": True, "none": False}[scheme.deduct]
+        rows.append({"zone_id_a": a["zone_id"], "zone_id_b": b["zone_id"], "code_a": a["code"], "code_b": b["code"],
+                     "deducted": deducted, "published_km2": np.nan if printed is None else printed.value,
+                     "geometry": ov.geometry})
+    cols = ["zone_id_a", "zone_id_b", "code_a", "code_b", "deducted", "published_km2", "geometry"]
+    table = gpd.GeoDataFrame(rows, columns=cols, geometry="geometry", crs=scheme.working_crs)
+    for key, values in measure(table.geometry.values, scheme).items():
+        table[key] = values
+    return table
+
+
+def summarise(scheme: Scheme, zones: gpd.GeoDataFrame, overlaps: gpd.GeoDataFrame,
+              level_union: gpd.GeoDataFrame, whole: gpd.GeoDataFrame) -> dict[str, Any]:
+    """Headline totals in both area methods: the plan's accounting and the true union."""
+    out: dict[str, Any] = {}
+    for method in ("area_km2", "area_ellipsoidal_km2", "area_planar_km2"):
+        l1 = float(zones.loc[zones["level"] == 1, method].sum())
+        l2 = float(zones.loc[zones["level"] == 2, method].sum())
+        ded = float(overlaps.loc[overlaps["deducted"], method].sum()) if len(overlaps) else 0.0
+        out[method] = {"level1_sum": l1, "level2_sum": l2, "overlap_deducted": ded, "net_by_policy": l1 + l2 - ded,
+                       "union": float(whole[method].iloc[0]),
+                       "level1_union": float(level_union.loc[level_union["level"] == 1, method].sum()),
+                       "level2_union": float(level_union.loc[level_union["level"] == 2, method].sum()),
+                       "overlap_all": float(overlaps[method].sum()) if len(overlaps) else 0.0}
+    return out
+
+
+def _write_gpkg(dest: Path, layers: dict[str, gpd.GeoDataFrame]) -> None:
+    with _io.atomic_path(dest) as tmp:
+        for name, gdf in layers.items():
+            pyogrio.write_dataframe(gdf, tmp, layer=name, driver="GPKG", append=tmp.exists())
+
+
+def build(scheme: Scheme, *, out_dir: str | Path | None = None, repair: bool = False,
+          overwrite: bool = True) -> BuildResult:
+    """Build the zones GeoPackage, area table and manifest for a scheme.
+
+    Parameters
+    ----------
+    scheme
+        A loaded scheme (:func:`zoning.scheme.load_scheme`).
+    out_dir
+        Output folder (default ``out/<county>/``).
+    repair
+        Repair invalid input geometries (logged per feature) instead of stopping.
+    overwrite
+        Replace existing outputs (atomically). Without it an existing ``zones.gpkg`` stops the build.
+    """
+    out = Path(out_dir) if out_dir else settings.county_out_dir(scheme.county)
+    result = BuildResult(out / settings.zones_filename, out / "areas.csv", out / "areas.json", out / "manifest.json")
+    if result.zones_gpkg.exists() and not overwrite:
+        raise OutputError(f"{result.zones_gpkg} exists; pass --overwrite to replace it")
+    inputs = read_inputs(scheme, repair=repair)
+    zones = assemble_zones(scheme, inputs)
+    overlaps = overlaps_table(zones, scheme)
+    level_rows = [{"level": lv, "geometry": geoprocess.union(zones.loc[zones["level"] == lv].geometry.values)}
+                  for lv in sorted(zones["level"].unique())]
+    level_union = gpd.GeoDataFrame(level_rows, geometry="geometry", crs=scheme.working_crs)
+    whole = gpd.GeoDataFrame([{"name": "all exclusion zones", "geometry": geoprocess.union(zones.geometry.values)}],
+                             geometry="geometry", crs=scheme.working_crs)
+    for gdf in (level_union, whole):
+        for key, values in measure(gdf.geometry.values, scheme).items():
+            gdf[key] = values
+    summary = summarise(scheme, zones, overlaps, level_union, whole)
+    strips_open = []
+    if scheme.strips and inputs.rivers is not None:
+        for rule, row in zip(scheme.strips, compute_strips(scheme, inputs.rivers, inputs.boundary, calibrated=False).itertuples()):
+            areas = measure(np.array([row.geometry], dtype=object), scheme)
+            strips_open.append({"code": rule.code, "river": rule.river, "reach": "whole river inside the county",
+                                **{k: float(v[0]) for k, v in areas.items()}})
+    summary["strips_uncalibrated"] = strips_open
+    layers = {"zones": zones, "level_union": level_union, "overlaps": overlaps, "union": whole,
+              "boundary": inputs.boundary_gdf, **inputs.context}
+    if inputs.rivers is not None:
+        layers["rivers"] = inputs.rivers
+    _write_gpkg(result.zones_gpkg, layers)
+    table = pd.DataFrame(zones.drop(columns="geometry"))
+    with _io.atomic_path(result.areas_csv) as tmp:
+        table.to_csv(tmp, index=False, encoding="utf-8")
+    manifest = {
+        "county": scheme.county, "built_at": _io.utc_now(), "scheme": str(scheme.path.name), "scheme_sha256": scheme.sha256,
+        "working_crs": describe_crs(scheme.working_crs), "area_method": scheme.area_method,
+        "area_method_note": ("geodesic area on the CGCS2000/GRS80 ellipsoid (pyproj.Geod)" if scheme.area_method == "ellipsoidal"
+                             else f"planar area in {describe_crs(scheme.working_crs)}"),
+        "buffer_quad_segs": scheme.quad_segs, "min_overlap_m2": scheme.min_overlap_m2, "grid_size": None,
+        "inputs": {str(p.relative_to(scheme.dir)): _io.sha256(p) for p in scheme.input_files()},
+        "repairs": inputs.repairs.notes, "packages": _io.package_versions(),
+        "outputs": {"zones_gpkg": result.zones_gpkg.name, "zones_gpkg_sha256": _io.sha256(result.zones_gpkg)},
+    }
+    _io.write_json(result.areas_json, {"manifest": manifest, "summary": summary,
+                                        "zones": json.loads(table.to_json(orient="records", force_ascii=False)),
+                                        "overlaps": json.loads(pd.DataFrame(overlaps.drop(columns="geometry")).to_json(orient="records", force_ascii=False))})
+    _io.write_json(result.manifest_json, manifest)
+    result.summary = summary
+    log.info("built %d zone parts, %d overlaps -> %s", len(zones), len(overlaps), result.zones_gpkg)
+    return result

@@ -1,0 +1,231 @@
+"""GeoTIFF of exclusion levels from ``zones.gpkg``, and a raster-vs-vector area cross-check.
+
+Cell values: 0 inside the county but outside every zone, 1 level 1, 2 level 2 (level 1 wins where both),
+255 nodata outside the county. The grid is in the zones' working CRS, aligned to multiples of the cell size and
+covers the county boundary.
+
+Rasterisation rule: **cell centre** (GDAL ``all_touched=False``): a cell takes a zone's value when its centre lies
+in the zone. The rule is unbiased — cells cut by an edge are included or left out about equally often, so cell-count
+areas converge on the vector area as cells shrink. ``all_touched`` would add a band about half a cell wide along
+every edge and overstate each level by roughly perimeter × cell / 2.
+
+Cell-count areas are planar (cell area in the working CRS), so :func:`crosscheck` compares them with the planar
+vector areas, never the ellipsoidal ones (they differ by the grid scale factor, ~0.05 % at 112.6 E in EPSG:4547).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import os
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pyogrio
+import rasterio
+import rasterio.features
+import rasterio.shutil
+import shapely
+from rasterio.enums import Resampling
+from rasterio.io import MemoryFile
+from rasterio.transform import from_origin
+
+from zoning._io import atomic_path, sha256
+from zoning.crs import describe_crs
+from zoning.errors import CRSError, LayerError, OutputError, ZonesNotBuiltError
+
+log = logging.getLogger(__name__)
+
+NODATA = 255
+LEVEL_VALUES = {1: 1, 2: 2}
+RULE = "cell centre (GDAL all_touched=False); level 1 wins where levels overlap"
+COLORMAP = {
+    0: (255, 255, 255, 0),
+    1: (200, 30, 45, 255),
+    2: (245, 160, 40, 255),
+    NODATA: (0, 0, 0, 0),
+}
+BLOCKSIZE = 512
+
+_REQUIRED = {
+    "level_union": ("level",),
+    "boundary": (),
+}
+_MAKE_HINT = "run `make zones` (zoning build) to create it"
+
+
+def read_zones_layer(zones_gpkg: str | os.PathLike[str], layer: str, columns: tuple[str, ...] = ()) -> gpd.GeoDataFrame:
+    """Read one layer of the zones GeoPackage, checking it exists, has ``columns`` and a projected CRS.
+
+    Raises
+    ------
+    ZonesNotBuiltError
+        The GeoPackage does not exist.
+    LayerError
+        The layer or a column is missing, or the file is not a readable GeoPackage.
+    """
+    path = Path(zones_gpkg)
+    if not path.is_file():
+        raise ZonesNotBuiltError(f"zones GeoPackage {path} does not exist; {_MAKE_HINT}")
+    try:
+        names = [str(n) for n in pyogrio.list_layers(path)[:, 0]]
+    except Exception as exc:  # pyogrio raises DataSourceError and friends
+        raise LayerError(f"{path}: not a readable GeoPackage ({exc}); {_MAKE_HINT}") from exc
+    if layer not in names:
+        raise LayerError(f"{path}: layer {layer!r} is missing (found: {', '.join(names) or 'none'}); {_MAKE_HINT} again")
+    gdf = gpd.read_file(path, layer=layer, engine="pyogrio")
+    missing = [c for c in columns if c not in gdf.columns]
+    if missing:
+        raise LayerError(f"{path}: layer {layer!r} lacks column(s) {', '.join(missing)}; {_MAKE_HINT} again")
+    if gdf.crs is None:
+        raise LayerError(f"{path}: layer {layer!r} has no CRS; {_MAKE_HINT} again")
+    if not gdf.crs.is_projected:
+        raise CRSError(f"{path}: layer {layer!r} is in {describe_crs(gdf.crs)}, expected the projected working CRS")
+    return gdf
+
+
+def _level_geoms(zones_gpkg: Path) -> tuple[dict[int, object], object, gpd.GeoDataFrame]:
+    """Return {level: union geometry}, the county boundary geometry and the level_union frame."""
+    lu = read_zones_layer(zones_gpkg, "level_union", _REQUIRED["level_union"])
+    bnd = read_zones_layer(zones_gpkg, "boundary")
+    if lu.crs != bnd.crs:
+        raise LayerError(f"{zones_gpkg}: layers level_union and boundary are in different CRSs; {_MAKE_HINT} again")
+    if bnd.empty:
+        raise LayerError(f"{zones_gpkg}: layer 'boundary' is empty; {_MAKE_HINT} again")
+    levels = {}
+    for lv in LEVEL_VALUES:
+        geoms = lu.geometry[lu["level"].astype(int) == lv].to_numpy()
+        levels[lv] = shapely.union_all(geoms) if len(geoms) else shapely.Polygon()
+    return levels, shapely.union_all(bnd.geometry.to_numpy()), lu
+
+
+def grid_for(bounds: tuple[float, float, float, float], cell_size: float) -> tuple[rasterio.Affine, int, int]:
+    """Transform, width and height of the grid aligned to multiples of ``cell_size`` that covers ``bounds``."""
+    if not cell_size > 0:
+        raise ValueError(f"cell size must be positive, got {cell_size}")
+    xmin, ymin, xmax, ymax = bounds
+    x0 = math.floor(xmin / cell_size) * cell_size
+    y0 = math.floor(ymin / cell_size) * cell_size
+    x1 = math.ceil(xmax / cell_size) * cell_size
+    y1 = math.ceil(ymax / cell_size) * cell_size
+    width = int(round((x1 - x0) / cell_size))
+    height = int(round((y1 - y0) / cell_size))
+    return from_origin(x0, y1, cell_size, cell_size), width, height
+
+
+def level_array(levels: dict[int, object], boundary: object, cell_size: float) -> tuple[np.ndarray, rasterio.Affine]:
+    """Burn the county (0), level 2 (2) and level 1 (1) in that order over a nodata (255) grid, by cell centre."""
+    transform, width, height = grid_for(shapely.bounds(boundary).tolist(), cell_size)
+    shapes = [(boundary, 0)]
+    shapes += [(levels[lv], LEVEL_VALUES[lv]) for lv in (2, 1) if not levels[lv].is_empty]  # later shapes win
+    arr = rasterio.features.rasterize(
+        shapes, out_shape=(height, width), transform=transform, fill=NODATA, all_touched=False, dtype="uint8"
+    )
+    inside = rasterio.features.geometry_mask([boundary], out_shape=arr.shape, transform=transform, invert=True)
+    outside = int((((arr == 1) | (arr == 2)) & ~inside).sum())
+    if outside:
+        log.warning("%d zone cells have their centre outside the county boundary; they keep their level", outside)
+    return arr, transform
+
+
+def rasterize_zones(zones_gpkg: str | os.PathLike[str], out_tif: str | os.PathLike[str], *, cell_size: float = 10.0) -> Path:
+    """Write a cloud-optimised GeoTIFF of exclusion levels (uint8, colour table, 512 tiles, DEFLATE, overviews).
+
+    Parameters
+    ----------
+    zones_gpkg
+        The zones GeoPackage (DESIGN.md contract); read only.
+    out_tif
+        Output path; written atomically.
+    cell_size
+        Cell size in metres of the working CRS; the grid origin is a multiple of it.
+    """
+    zones_gpkg = Path(zones_gpkg)
+    levels, boundary, lu = _level_geoms(zones_gpkg)
+    arr, transform = level_array(levels, boundary, cell_size)
+    crs = lu.crs
+    manifest = _manifest(zones_gpkg)
+    tags = {
+        "source_gpkg": zones_gpkg.name,
+        "source_gpkg_sha256": sha256(zones_gpkg),
+        "source_built_at": manifest.get("built_at", "unknown"),
+        "crs": describe_crs(crs),
+        "cell_size_m": f"{cell_size:g}",
+        "values": "0 outside zones (in county), 1 level 1, 2 level 2, 255 nodata outside county",
+        "rasterisation": RULE,
+        "area_method": f"cell count x cell area, planar in {describe_crs(crs)} (not ellipsoidal)",
+    }
+    profile = dict(driver="GTiff", height=arr.shape[0], width=arr.shape[1], count=1, dtype="uint8", crs=crs,
+                   transform=transform, nodata=NODATA)
+    with MemoryFile() as mem:
+        with mem.open(**profile) as ds:
+            ds.write(arr, 1)
+            ds.write_colormap(1, COLORMAP)
+            ds.update_tags(**tags)
+            ds.set_band_description(1, "exclusion level")
+        with mem.open() as src, atomic_path(out_tif, protect=(zones_gpkg,)) as tmp:
+            try:
+                rasterio.shutil.copy(src, tmp, driver="COG", BLOCKSIZE=BLOCKSIZE, COMPRESS="DEFLATE",
+                                     OVERVIEW_RESAMPLING=Resampling.nearest.name.upper(), RESAMPLING="NEAREST")
+            except rasterio.errors.RasterioIOError as exc:
+                raise OutputError(f"cannot write {out_tif}: {exc}") from exc
+    log.info("wrote %s (%d x %d cells of %g m)", out_tif, arr.shape[1], arr.shape[0], cell_size)
+    return Path(out_tif)
+
+
+def _manifest(zones_gpkg: Path) -> dict:
+    p = zones_gpkg.parent / "manifest.json"
+    try:
+        return json.loads(p.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def _vector_targets(levels: dict[int, object]) -> dict[str, object]:
+    """Vector geometry each raster value stands for: level 1; level 2 minus level 1; and any zone."""
+    return {
+        "1": levels[1],
+        "2": shapely.difference(levels[2], levels[1]),
+        "any": shapely.union(levels[1], levels[2]),
+    }
+
+
+def crosscheck(zones_gpkg: str | os.PathLike[str], *, cell_sizes: tuple[float, ...] = (40, 20, 10)) -> list[dict]:
+    """Cell-count areas per level against planar vector areas, for each cell size.
+
+    Returns one dict per (cell size, level) with ``cell_size_m``, ``level`` ('1', '2' = level 2 outside level 1,
+    'any'), ``cells``, ``raster_km2``, ``vector_planar_km2``, ``diff_km2``, ``rel_diff``, ``perimeter_km``,
+    ``bound_km2`` (perimeter × cell / 2) and ``within_bound``.
+    """
+    zones_gpkg = Path(zones_gpkg)
+    levels, boundary, _ = _level_geoms(zones_gpkg)
+    targets = _vector_targets(levels)
+    rows = []
+    for cs in cell_sizes:
+        arr, _ = level_array(levels, boundary, float(cs))
+        counts = {"1": int((arr == 1).sum()), "2": int((arr == 2).sum())}
+        counts["any"] = counts["1"] + counts["2"]
+        for key, geom in targets.items():
+            vec = shapely.area(geom) / 1e6
+            ras = counts[key] * cs * cs / 1e6
+            perim = shapely.length(geom)
+            bound = perim * cs / 2 / 1e6
+            rows.append({
+                "cell_size_m": float(cs), "level": key, "cells": counts[key], "raster_km2": ras,
+                "vector_planar_km2": vec, "diff_km2": ras - vec, "rel_diff": (ras - vec) / vec if vec else 0.0,
+                "perimeter_km": perim / 1e3, "bound_km2": bound, "within_bound": abs(ras - vec) <= bound,
+            })
+    return rows
+
+
+def format_crosscheck(rows: list[dict]) -> str:
+    """Markdown table of :func:`crosscheck` rows."""
+    lines = ["| cell (m) | level | cells | raster km² | vector planar km² | diff km² | rel. diff | bound km² | within |",
+             "|---:|---|---:|---:|---:|---:|---:|---:|---|"]
+    for r in rows:
+        lines.append(f"| {r['cell_size_m']:g} | {r['level']} | {r['cells']} | {r['raster_km2']:.6f} | "
+                     f"{r['vector_planar_km2']:.6f} | {r['diff_km2']:+.6f} | {r['rel_diff']:+.4%} | {r['bound_km2']:.6f} | "
+                     f"{'yes' if r['within_bound'] else 'NO'} |")
+    return "\n".join(lines)

@@ -1,0 +1,1 @@
+"""Rule tables read from data/<county>/rules/: one module per table."""

@@ -1,0 +1,364 @@
+"""A county's scheme: the scheme file, the plan's published table and the facts its text declares.
+
+Everything county-specific the code needs is loaded here from ``data/<county>/`` into plain dataclasses and validated,
+with errors that name the file, the key or row, and the fix.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import logging
+import tomllib
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+from pyproj import CRS
+
+from zoning import settings
+from zoning.crs import AREA_METHODS, as_crs
+from zoning.errors import SchemeError
+
+log = logging.getLogger(__name__)
+
+CATEGORIES: tuple[str, ...] = ("water_source", "xiang_strip", "nature_reserve", "town_builtup")
+PUBLISHED_COLUMNS: tuple[str, ...] = (
+    "row_type", "category", "category_printed", "seq", "code", "name", "level1_km2", "level2_km2",
+    "overlap_with", "overlap_km2", "overlap_unit_printed", "overlap_note", "net_km2",
+)
+
+
+@dataclass(frozen=True)
+class Printed:
+    """A number as the table prints it: its value and its number of decimals (the precision it is compared at)."""
+
+    text: str
+    value: float
+    decimals: int
+
+    @classmethod
+    def parse(cls, text: str, *, where: str) -> "Printed":
+        """Read a printed decimal; ``where`` names the file, row and column for the error."""
+        try:
+            dec = Decimal(text.strip())
+        except InvalidOperation as exc:
+            raise SchemeError(f"{where}: {text!r} is not a number; write it as printed, e.g. 0.131") from exc
+        exponent = dec.as_tuple().exponent
+        decimals = -exponent if isinstance(exponent, int) and exponent < 0 else 0
+        return cls(text.strip(), float(dec), decimals)
+
+    @property
+    def half_unit(self) -> float:
+        """Half a unit in the last printed place: the largest rounding error the printed figure can hide."""
+        return 0.5 * 10.0 ** (-self.decimals)
+
+    def __str__(self) -> str:
+        return self.text
+
+
+@dataclass(frozen=True)
+class PublishedZone:
+    """One zone row of the published table."""
+
+    line: int
+    code: str
+    seq: str
+    name: str
+    category: str
+    category_printed: str
+    level1: Printed | None
+    level2: Printed | None
+    overlap_with: str | None
+    overlap: Printed | None
+    overlap_unit_printed: str
+    overlap_note: str
+
+    def printed(self, level: int) -> Printed | None:
+        """The printed area of this zone's level-1 or level-2 part (None where the table prints '/')."""
+        return self.level1 if level == 1 else self.level2
+
+
+@dataclass(frozen=True)
+class PublishedTable:
+    """The plan's table: zone rows and the printed subtotal and total lines."""
+
+    path: Path
+    zones: tuple[PublishedZone, ...]
+    subtotal_level1: Printed
+    subtotal_level2: Printed
+    subtotal_overlap: Printed
+    net: Printed
+
+    def zone(self, code: str) -> PublishedZone:
+        """Row of a zone code; SchemeError if the table has none."""
+        for z in self.zones:
+            if z.code == code:
+                return z
+        raise SchemeError(f"{self.path.name}: no row for zone code {code!r}")
+
+    @property
+    def deducted_pairs(self) -> list[tuple[str, str, Printed]]:
+        """(code, other code, printed km²) for every overlap the table lists."""
+        return [(z.code, z.overlap_with, z.overlap) for z in self.zones if z.overlap_with and z.overlap]
+
+
+@dataclass(frozen=True)
+class LayerSpec:
+    """Where a named input layer is: a file and, for multi-layer files, a layer name."""
+
+    name: str
+    path: Path
+    layer: str | None = None
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class StripRule:
+    """A land strip along a river: land within ``distance_m`` of the water, inside the clip layer."""
+
+    code: str
+    name: str
+    category: str
+    level: int
+    river: str
+    distance_m: float
+    half_width_m: float
+    reach_from_m: float | None
+    reach_to_m: float | None
+    clip_to: str | None
+    reconstructed: bool = False
+    note: str = ""
+
+    @property
+    def has_reach(self) -> bool:
+        """Whether the rule counts only part of the river (a calibrated reach)."""
+        return self.reach_from_m is not None or self.reach_to_m is not None
+
+
+@dataclass(frozen=True)
+class Scheme:
+    """A county's scheme, validated."""
+
+    county: str
+    dir: Path
+    path: Path
+    sha256: str
+    info: dict[str, Any]
+    plan: dict[str, Any]
+    working_crs: CRS
+    area_method: str
+    quad_segs: int
+    min_overlap_m2: float
+    layers: dict[str, LayerSpec]
+    levels: dict[str, Any]
+    strips: tuple[StripRule, ...]
+    deduct: str
+    published: PublishedTable
+    facts: dict[str, Any]
+    source_text_path: Path | None
+
+    def layer_path(self, name: str) -> Path:
+        """Path of a named input layer (``boundary``, ``rivers``, ``zones`` …)."""
+        return self.layer(name).path
+
+    def layer(self, name: str) -> LayerSpec:
+        """Spec of a named input layer; SchemeError naming the scheme file if it is not declared."""
+        try:
+            return self.layers[name]
+        except KeyError:
+            raise SchemeError(
+                f"{self.path}: no [layers.{name}] section; declare it with a path relative to {self.dir}"
+            ) from None
+
+    def level_for(self, category: str) -> int | None:
+        """Level a category's zones take, or None when each feature's own level decides ('feature')."""
+        rule = self.levels.get(category)
+        if rule is None:
+            raise SchemeError(f"{self.path}: [levels] has no rule for category {category!r}")
+        return None if rule == "feature" else int(rule)
+
+    def source_text(self) -> str:
+        """The plan's source text (for citation checks); empty if the scheme names none."""
+        if self.source_text_path is None:
+            return ""
+        return self.source_text_path.read_text(encoding="utf-8")
+
+    def input_files(self) -> list[Path]:
+        """Every file this scheme reads, for the manifest's hashes."""
+        files = [self.path, self.published.path]
+        if self.facts:
+            files.append(self.dir / self.plan.get("facts", "plan_facts.toml"))
+        files += [spec.path for spec in self.layers.values() if spec.path.exists()]
+        return files
+
+
+def _require(table: dict[str, Any], key: str, *, where: str) -> Any:
+    if key not in table:
+        raise SchemeError(f"{where}: missing key {key!r}")
+    return table[key]
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        raise SchemeError(f"{path}: file not found")
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise SchemeError(f"{path}: not valid TOML ({exc}); fix the syntax at the position given") from exc
+    except UnicodeDecodeError as exc:
+        raise SchemeError(f"{path}: not UTF-8 text; save it as UTF-8") from exc
+
+
+def load_published(path: Path) -> PublishedTable:
+    """Read the transcribed published table (CSV, UTF-8; leading '#' lines are notes)."""
+    if not path.is_file():
+        raise SchemeError(f"{path}: published table not found")
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise SchemeError(f"{path}: not UTF-8 text; save it as UTF-8") from exc
+    lines = text.splitlines(keepends=True)
+    skipped = 0
+    while skipped < len(lines) and lines[skipped].startswith("#"):
+        skipped += 1
+    reader = csv.DictReader(io.StringIO("".join(lines[skipped:])))
+    missing = [c for c in PUBLISHED_COLUMNS if c not in (reader.fieldnames or [])]
+    if missing:
+        raise SchemeError(f"{path}: missing column(s) {', '.join(missing)}; expected {', '.join(PUBLISHED_COLUMNS)}")
+    zones: list[PublishedZone] = []
+    subtotal = total = None
+    seen: set[str] = set()
+    for offset, row in enumerate(reader):
+        line = skipped + 2 + offset  # 1-based file line (header is skipped + 1)
+        where = f"{path.name} line {line}"
+        kind = (row["row_type"] or "").strip()
+
+        def num(col: str) -> Printed | None:
+            text = (row[col] or "").strip()
+            return Printed.parse(text, where=f"{where} column {col}") if text else None
+
+        if kind == "zone":
+            code = row["code"].strip()
+            if not code:
+                raise SchemeError(f"{where}: zone row without a code")
+            if code in seen:
+                raise SchemeError(f"{where}: duplicate zone code {code}; each code appears once")
+            seen.add(code)
+            category = row["category"].strip()
+            if category not in CATEGORIES:
+                raise SchemeError(f"{where}: category {category!r} unknown; use one of {', '.join(CATEGORIES)}")
+            zones.append(
+                PublishedZone(
+                    line=line, code=code, seq=row["seq"].strip(), name=row["name"].strip(), category=category,
+                    category_printed=row["category_printed"].strip(), level1=num("level1_km2"),
+                    level2=num("level2_km2"), overlap_with=(row["overlap_with"] or "").strip() or None,
+                    overlap=num("overlap_km2"), overlap_unit_printed=(row["overlap_unit_printed"] or "").strip(),
+                    overlap_note=(row["overlap_note"] or "").strip(),
+                )
+            )
+        elif kind == "subtotal":
+            subtotal = (num("level1_km2"), num("level2_km2"), num("overlap_km2"), where)
+        elif kind == "total":
+            total = (num("net_km2"), where)
+        else:
+            raise SchemeError(f"{where}: row_type {kind!r} unknown; use zone, subtotal or total")
+    if not zones:
+        raise SchemeError(f"{path}: no zone rows")
+    if subtotal is None or None in subtotal[:3]:
+        raise SchemeError(f"{path}: needs one 'subtotal' row with level1_km2, level2_km2 and overlap_km2 as printed")
+    if total is None or total[0] is None:
+        raise SchemeError(f"{path}: needs one 'total' row with net_km2 as printed")
+    codes = {z.code for z in zones}
+    for z in zones:
+        if z.overlap_with and z.overlap_with not in codes:
+            raise SchemeError(f"{path.name} line {z.line}: overlap_with {z.overlap_with!r} is not a zone code of the table")
+    return PublishedTable(path, tuple(zones), subtotal[0], subtotal[1], subtotal[2], total[0])
+
+
+def _strip_rule(raw: dict[str, Any], *, where: str) -> StripRule:
+    def opt_float(key: str) -> float | None:
+        value = raw.get(key)
+        return None if value is None else float(value)
+
+    rule = StripRule(
+        code=str(_require(raw, "code", where=where)),
+        name=str(raw.get("name", "")),
+        category=str(raw.get("category", "xiang_strip")),
+        level=int(raw.get("level", 1)),
+        river=str(_require(raw, "river", where=where)),
+        distance_m=float(_require(raw, "distance_m", where=where)),
+        half_width_m=float(raw.get("half_width_m", 0.0)),
+        reach_from_m=opt_float("reach_from_m"),
+        reach_to_m=opt_float("reach_to_m"),
+        clip_to=raw.get("clip_to"),
+        reconstructed=bool(raw.get("reconstructed", False)),
+        note=str(raw.get("note", "")),
+    )
+    if rule.distance_m <= 0 or rule.half_width_m < 0:
+        raise SchemeError(f"{where}: distance_m must be > 0 and half_width_m >= 0")
+    if rule.category not in CATEGORIES:
+        raise SchemeError(f"{where}: category {rule.category!r} unknown; use one of {', '.join(CATEGORIES)}")
+    return rule
+
+
+def scheme_path(county: str | Path) -> Path:
+    """The scheme file of a county name (``data/<county>/scheme.toml``) or of a given folder or file."""
+    p = Path(county)
+    if p.suffix == ".toml":
+        return p
+    if p.is_dir():
+        return p / "scheme.toml"
+    return settings.county_dir(str(county)) / "scheme.toml"
+
+
+def load_scheme(county: str | Path | None = None) -> Scheme:
+    """Load and validate a county's scheme, published table and plan facts.
+
+    ``county`` is a county name under ``data/`` (default: settings.default_county), a county folder, or a scheme file.
+    """
+    path = scheme_path(county or settings.default_county)
+    if not path.is_file():
+        raise SchemeError(f"{path}: scheme file not found; a county needs data/<county>/scheme.toml")
+    raw = _read_toml(path)
+    base = path.parent
+    where = str(path)
+    county_tbl = _require(raw, "county", where=where)
+    plan = raw.get("plan", {})
+    crs = as_crs(_require(_require(raw, "crs", where=where), "working", where=f"{where} [crs]"), what=f"{where} [crs] working")
+    if not crs.is_projected:
+        raise SchemeError(f"{where}: [crs] working must be a projected CRS (buffers are taken in metres), got {crs.name}")
+    method = _require(_require(raw, "area", where=where), "method", where=f"{where} [area]")
+    if method not in AREA_METHODS:
+        raise SchemeError(f"{where}: [area] method {method!r} unknown; choose one of {', '.join(AREA_METHODS)}")
+    geometry = raw.get("geometry", {})
+    quad_segs = int(geometry.get("quad_segs", 16))
+    if quad_segs < 1:
+        raise SchemeError(f"{where}: [geometry] quad_segs must be >= 1")
+    layers = {}
+    for name, spec in raw.get("layers", {}).items():
+        lpath = base / _require(spec, "path", where=f"{where} [layers.{name}]")
+        layers[name] = LayerSpec(name, lpath, spec.get("layer"), {k: v for k, v in spec.items() if k not in ("path", "layer")})
+    levels = raw.get("levels", {})
+    for category, rule in levels.items():
+        if category not in CATEGORIES or rule not in ("feature", 1, 2):
+            raise SchemeError(f"{where}: [levels] {category} = {rule!r}; categories are {', '.join(CATEGORIES)}, levels 1, 2 or 'feature'")
+    strips = tuple(_strip_rule(s, where=f"{where} [[strips]] #{i + 1}") for i, s in enumerate(raw.get("strips", [])))
+    deduct = raw.get("accounting", {}).get("deduct", "published")
+    if deduct not in ("published", "none", "all"):
+        raise SchemeError(f"{where}: [accounting] deduct = {deduct!r}; choose 'published', 'all' or 'none'")
+    published = load_published(base / plan.get("published_table", "published.csv"))
+    facts_path = base / plan.get("facts", "plan_facts.toml")
+    facts = _read_toml(facts_path) if facts_path.is_file() else {}
+    source_text = plan.get("source_text")
+    scheme = Scheme(
+        county=str(county_tbl.get("id", base.name)), dir=base, path=path,
+        sha256=hashlib.sha256(path.read_bytes()).hexdigest(), info=county_tbl, plan=plan, working_crs=crs,
+        area_method=method, quad_segs=quad_segs, min_overlap_m2=float(geometry.get("min_overlap_m2", 1.0)),
+        layers=layers, levels=levels, strips=strips, deduct=deduct, published=published, facts=facts,
+        source_text_path=(base / source_text) if source_text else None,
+    )
+    log.debug("loaded scheme %s: %d published zones, %d strip rules", path, len(published.zones), len(strips))
+    return scheme
