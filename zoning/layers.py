@@ -40,11 +40,16 @@ class RepairLog:
         self.notes.append(note)
 
 
+def _plain(value: object) -> object:
+    """A numpy scalar as the Python value it holds (so messages read `level=1`, not `np.int64(1)`)."""
+    return value.item() if hasattr(value, "item") else value
+
+
 def _feature_label(gdf: gpd.GeoDataFrame, idx: int, id_columns: Iterable[str]) -> str:
     parts = [f"feature #{idx + 1}"]
     for col in id_columns:
         if col in gdf.columns:
-            parts.append(f"{col}={gdf.iloc[idx][col]!r}")
+            parts.append(f"{col}={_plain(gdf.iloc[idx][col])!r}")
     return " ".join(parts)
 
 
@@ -146,7 +151,7 @@ def read_layer(
     if code_columns:
         dup = gdf.duplicated(subset=list(code_columns), keep=False)
         if dup.any():
-            key = ", ".join(f"{c}={gdf.loc[dup, c].iloc[0]!r}" for c in code_columns)
+            key = ", ".join(f"{c}={_plain(gdf.loc[dup, c].iloc[0])!r}" for c in code_columns)
             rows = ", ".join(f"#{i + 1}" for i in np.flatnonzero(dup.values))
             raise LayerError(f"{label}: duplicate {key} in features {rows}; each must be unique")
     invalid = np.flatnonzero(~shapely.is_valid(geoms))

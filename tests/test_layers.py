@@ -1,0 +1,109 @@
+"""Bad input: each gives its specific message, and a failed build leaves no output file."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import pytest
+from click.testing import CliRunner
+from shapely.geometry import Polygon, box
+
+from tests.fixtures.county import CRS, boxes, zones_frame
+from zoning import pipeline
+from zoning.cli.main import cli
+from zoning.errors import LayerError
+from zoning.layers import read_layer
+from zoning.scheme import load_scheme
+
+
+def _rewrite_zones(county_dir, gdf, **kwargs):
+    path = county_dir / "zones" / "zones.gpkg"
+    path.unlink()
+    gdf.to_file(path, layer="zones", **kwargs)
+    return path
+
+
+def _build_fails(county_dir, tmp_path, message):
+    out = tmp_path / "out"
+    with pytest.raises(LayerError, match=message):
+        pipeline.build(load_scheme(county_dir), out_dir=out)
+    assert not out.exists() or not any(out.iterdir()), "a failed build must leave no output"
+
+
+def test_layer_without_crs(county_dir, tmp_path):
+    _rewrite_zones(county_dir, zones_frame().set_crs(None, allow_override=True))
+    _build_fails(county_dir, tmp_path, r"zones layer .*zones.gpkg.*has no CRS; declare one")
+
+
+def test_self_intersecting_polygon_names_the_feature(county_dir, tmp_path):
+    parts = boxes()
+    parts["R01-1"] = Polygon([(408000, 2968000), (409000, 2969000), (409000, 2968000), (408000, 2969000)])
+    _rewrite_zones(county_dir, zones_frame(parts))
+    _build_fails(county_dir, tmp_path, r"code='R01' level=1 has invalid geometry \(Self-intersection.*--repair")
+
+
+def test_self_intersecting_polygon_is_repaired_on_request(county_dir, tmp_path):
+    parts = boxes()
+    parts["R01-1"] = Polygon([(408000, 2968000), (409000, 2969000), (409000, 2968000), (408000, 2969000)])
+    _rewrite_zones(county_dir, zones_frame(parts))
+    result = pipeline.build(load_scheme(county_dir), out_dir=tmp_path / "out", repair=True)
+    import json
+
+    notes = json.loads(result.manifest_json.read_text(encoding="utf-8"))["repairs"]
+    assert len(notes) == 1 and "R01" in notes[0] and "Self-intersection" in notes[0]
+    zones = gpd.read_file(result.zones_gpkg, layer="zones").set_index("zone_id")
+    assert zones.loc["R01-1", "area_planar_km2"] == pytest.approx(0.5)  # two triangles of the bow-tie
+
+
+def test_duplicate_zone_code(county_dir, tmp_path):
+    gdf = zones_frame()
+    gdf.loc[gdf["code"] == "T02", "code"] = "T01"
+    _rewrite_zones(county_dir, gdf)
+    _build_fails(county_dir, tmp_path, r"duplicate code='T01', level=1 in features #3, #4")
+
+
+def test_missing_column(county_dir, tmp_path):
+    _rewrite_zones(county_dir, zones_frame().drop(columns="category"))
+    _build_fails(county_dir, tmp_path, r"missing column\(s\) category; present: code, level, name")
+
+
+def test_empty_file(county_dir, tmp_path):
+    (county_dir / "zones" / "zones.gpkg").write_bytes(b"")
+    _build_fails(county_dir, tmp_path, r"file is empty \(0 bytes\)")
+
+
+def test_layer_with_no_features(county_dir, tmp_path):
+    _rewrite_zones(county_dir, zones_frame().iloc[0:0])
+    _build_fails(county_dir, tmp_path, r"has no features")
+
+
+def test_mislabelled_crs(county_dir, tmp_path):
+    _rewrite_zones(county_dir, zones_frame().set_crs("EPSG:4326", allow_override=True))
+    _build_fails(county_dir, tmp_path, r"declares geographic CRS EPSG:4326 but coordinates reach")
+
+
+def test_garbage_file(county_dir, tmp_path):
+    (county_dir / "zones" / "zones.gpkg").write_text("not a geopackage", encoding="utf-8")
+    _build_fails(county_dir, tmp_path, r"cannot be read as vector data")
+
+
+def test_wrong_geometry_type(tmp_path):
+    path = tmp_path / "pts.geojson"
+    gpd.GeoDataFrame({"code": ["A"]}, geometry=gpd.points_from_xy([400000], [2960000]), crs=CRS).to_file(path)
+    with pytest.raises(LayerError, match=r"feature #1 code='A' is a Point; expected Polygon or MultiPolygon"):
+        read_layer(path, what="zones layer", code_columns=("code",))
+
+
+def test_wrong_level_for_category(county_dir, tmp_path):
+    gdf = zones_frame()
+    gdf.loc[gdf["code"] == "R01", "level"] = 2
+    _rewrite_zones(county_dir, gdf)
+    _build_fails(county_dir, tmp_path, r"zone 'R01' \(nature_reserve\) has level 2; the scheme says 1")
+
+
+def test_cli_reports_bad_input_on_one_line(county_dir, tmp_path):
+    _rewrite_zones(county_dir, zones_frame().set_crs(None, allow_override=True))
+    result = CliRunner().invoke(cli, ["build", "--scheme", str(county_dir / "scheme.toml"), "--out-dir", str(tmp_path / "o")])
+    assert result.exit_code == 1
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("zoning: error: zones layer") and "has no CRS" in lines[0]
+    assert "Traceback" not in result.output
