@@ -16,7 +16,7 @@ RECON_MD     := $(OUT)/reconciliation.md
 MAP_HTML     := $(OUT)/map.html
 ZONES_TIF    := $(OUT)/zones.tif
 DATA_INPUTS  := $(shell find $(DATA) -type f -not -path '*/rules/*' 2>/dev/null)
-PKG_SOURCES  := $(shell find zoning -name '*.py' 2>/dev/null)
+CORE_SOURCES := $(addprefix zoning/,scheme.py layers.py crs.py geoprocess.py pipeline.py)
 
 .DEFAULT_GOAL := help
 .PHONY: help setup run zones reconcile maps raster check bench test test-fast browser reconstruct basedata clean
@@ -38,16 +38,16 @@ browser: ## install headless Chromium (Debian package) for the map's browser tes
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; \
 	fi
 
-$(ZONES_GPKG): $(STAMP) $(DATA_INPUTS) $(PKG_SOURCES)
+$(ZONES_GPKG): $(STAMP) $(DATA_INPUTS) $(CORE_SOURCES)
 	$(ZONING) build --county $(COUNTY) --overwrite
 
-$(RECON_MD): $(ZONES_GPKG)
+$(RECON_MD): $(ZONES_GPKG) zoning/reconcile.py zoning/report.py
 	$(ZONING) reconcile --county $(COUNTY)
 
-$(MAP_HTML): $(ZONES_GPKG)
+$(MAP_HTML): $(ZONES_GPKG) zoning/maps.py
 	$(ZONING) map --county $(COUNTY) --overwrite
 
-$(ZONES_TIF): $(ZONES_GPKG)
+$(ZONES_TIF): $(ZONES_GPKG) zoning/raster.py
 	$(ZONING) raster --county $(COUNTY) --overwrite
 
 zones: $(ZONES_GPKG) ## build the zones GeoPackage and area table (out/COUNTY/)

