@@ -37,3 +37,7 @@ class OutputError(ZoningError, OSError):
 
 class ZonesNotBuiltError(ZoningError, FileNotFoundError):
     """A consumer needs the zones GeoPackage and it does not exist yet."""
+
+
+class RuleQueryError(ZoningError, ValueError):
+    """A rule query names an unknown choice (event, scope, flag, sector, premises) or a bad date or month."""
