@@ -15,6 +15,7 @@ All attribute text reaches the page as JSON data and is HTML-escaped in the page
 from __future__ import annotations
 
 import base64
+import functools
 import html
 import json
 import logging
@@ -34,7 +35,7 @@ import prcoords
 import shapely
 from branca.element import Element, MacroElement
 from folium.template import Template
-from pyproj import Transformer
+from pyproj import CRS, Transformer
 
 from zoning._io import atomic_path, sha256
 from zoning.crs import describe_crs
@@ -92,12 +93,17 @@ _OVERLAP_PROPS = ("zone_id_a", "zone_id_b", "code_a", "code_b", "area_km2", "ded
 
 
 # --- geometry for display ----------------------------------------------------------------------------------
+@functools.lru_cache(maxsize=8)
+def _to_wgs84(crs_wkt: str) -> Transformer:
+    return Transformer.from_crs(CRS.from_wkt(crs_wkt), WGS84, always_xy=True)  # slow to build: cache
+
+
 def display_geometries(geoms: np.ndarray, crs: Any, *, simplify_m: float, gcj: bool) -> np.ndarray:
     """Simplify in the working CRS, reproject to WGS84 (optionally shift to GCJ-02), round to 6 decimals."""
     geoms = np.asarray(geoms, dtype=object)
     if simplify_m > 0:
         geoms = shapely.simplify(geoms, simplify_m, preserve_topology=True)
-    to_wgs = Transformer.from_crs(crs, WGS84, always_xy=True)
+    to_wgs = _to_wgs84(CRS.from_user_input(crs).to_wkt())
 
     def _xy(xy: np.ndarray) -> np.ndarray:
         lon, lat = to_wgs.transform(xy[:, 0], xy[:, 1])
@@ -155,7 +161,7 @@ def _inline_css_urls(css: str, base: Path) -> str:
 
 
 def _script(js: str, label: str) -> str:
-    safe = js.replace("</script", "<\\/script")
+    safe = re.sub(r"^//# sourceMappingURL=.*$", "", js, flags=re.M).replace("</script", "<\\/script")
     return f"<script>/* {label} */\n{safe}\n</script>"
 
 
@@ -314,7 +320,7 @@ def build_map(
 
     bnd_disp = disp(ctx["boundary"])
     xmin, ymin, xmax, ymax = shapely.total_bounds(bnd_disp)
-    m = folium.Map(location=[(ymin + ymax) / 2, (xmin + xmax) / 2], zoom_start=10, tiles=None, control_scale=True,
+    m = folium.Map(location=[(ymin + ymax) / 2, (xmin + xmax) / 2], zoom_start=10, tiles=None, control_scale=False,
                    prefer_canvas=False)
     m.default_js = [("leaflet", next(u for u in VENDORED if u.endswith("leaflet.js")))]
     m.default_css = [("leaflet_css", next(u for u in VENDORED if u.endswith("leaflet.css")))]
@@ -402,7 +408,7 @@ def _seats_layer(seats: gpd.GeoDataFrame, geoms: np.ndarray) -> folium.GeoJson:
 
     def style(feature: dict) -> dict:
         exact = feature["properties"].get("position") == "exact"
-        return {"color": "#222", "weight": 2, "fillColor": "#222" if exact else "#fff", "fillOpacity": 1,
+        return {"color": "#222", "weight": 2, "fill": True, "fillColor": "#222" if exact else "#fff", "fillOpacity": 1,
                 "dashArray": None if exact else "2 2"}
 
     return folium.GeoJson(

@@ -212,6 +212,7 @@
       L.popup({ maxWidth: 460, maxHeight: 420, className: "zoning-check-popup" })
         .setLatLng(e.latlng).setContent(Z.checkHtml(e.latlng.lat, e.latlng.lng)).openOn(map);
     });
+    L.control.scale({ imperial: false, maxWidth: 150 }).addTo(map);
     addSearch(map);
   };
 })();

@@ -1,0 +1,48 @@
+"""`zoning map`: the planners' web map (out/<county>/map.html) from the zones GeoPackage."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+import click
+
+from zoning import settings
+from zoning.cli.options import county_opt, out_opt, overwrite_opt, zones_opt
+from zoning.errors import OutputError, SchemeError
+
+
+def title_info(county: str) -> dict[str, str]:
+    """Plan title, document number and county name from ``data/<county>/scheme.toml`` (empty if absent)."""
+    path = settings.county_dir(county) / "scheme.toml"
+    if not path.is_file():
+        return {}
+    try:
+        scheme = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise SchemeError(f"{path}: not valid TOML ({exc})") from exc
+    plan, cty = scheme.get("plan", {}), scheme.get("county", {})
+    return {"county": cty.get("name_zh", ""), "title": plan.get("title", ""), "document": plan.get("document", "")}
+
+
+@click.command("map")
+@county_opt
+@zones_opt
+@out_opt
+@click.option("--basemap", type=click.Choice(["osm", "amap", "none"]), default="osm", show_default=True,
+              help="Base tiles: OpenStreetMap, Amap/Gaode (overlays shifted to GCJ-02), or none (offline).")
+@click.option("--simplify", "simplify_m", type=click.FloatRange(min=0), default=10.0, show_default=True,
+              help="Display simplification tolerance, metres in the working CRS.")
+@overwrite_opt
+def command(county: str | None, zones_path: str | None, out_path: str | None, basemap: str, simplify_m: float,
+            overwrite: bool) -> None:
+    """Write the planners' web map (HTML, opens offline except for base tiles)."""
+    from zoning.maps import build_map  # heavy imports only when the command runs
+
+    county = county or settings.default_county
+    zones = Path(zones_path) if zones_path else settings.zones_path(county)
+    out = Path(out_path) if out_path else settings.county_out_dir(county) / "map.html"
+    if out.exists() and not overwrite:
+        raise OutputError(f"{out} exists; pass --overwrite to replace it")
+    build_map(zones, out, basemap=basemap, title_info=title_info(county), simplify_m=simplify_m)
+    click.echo(f"wrote {out} ({out.stat().st_size / 1e6:.2f} MB)")
