@@ -32,10 +32,14 @@ $(STAMP): pyproject.toml constraints.txt
 
 setup: $(STAMP) ## create .venv and install the package with its pinned dependencies
 
-browser: ## install headless Chromium (Debian package) for the map's browser test, if missing
-	@if [ ! -x $(CHROMIUM) ]; then \
+browser: ## install headless Chromium and a CJK font (Debian packages) for the map's browser test, if missing
+	@missing=""; \
+	[ -x $(CHROMIUM) ] || missing="$$missing chromium"; \
+	fc-list :lang=zh 2>/dev/null | grep -q . || missing="$$missing fonts-wqy-zenhei"; \
+	if [ -n "$$missing" ]; then \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; \
+	  echo "installing:$$missing"; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
 	fi
 
 $(ZONES_GPKG): $(STAMP) $(DATA_INPUTS) $(CORE_SOURCES)

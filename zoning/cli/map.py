@@ -2,27 +2,23 @@
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 
 import click
 
 from zoning import settings
 from zoning.cli.options import county_opt, out_opt, overwrite_opt, zones_opt
-from zoning.errors import OutputError, SchemeError
+from zoning.errors import OutputError
+from zoning.scheme import load_scheme, scheme_path
 
 
 def title_info(county: str) -> dict[str, str]:
-    """Plan title, document number and county name from ``data/<county>/scheme.toml`` (empty if absent)."""
-    path = settings.county_dir(county) / "scheme.toml"
-    if not path.is_file():
+    """Plan title, document number and county name from the county's scheme (empty if it has none)."""
+    if not scheme_path(county).is_file():
         return {}
-    try:
-        scheme = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise SchemeError(f"{path}: not valid TOML ({exc})") from exc
-    plan, cty = scheme.get("plan", {}), scheme.get("county", {})
-    return {"county": cty.get("name_zh", ""), "title": plan.get("title", ""), "document": plan.get("document", "")}
+    scheme = load_scheme(county)
+    return {"county": scheme.info.get("name_zh", ""), "title": scheme.plan.get("title", ""),
+            "document": scheme.plan.get("document", "")}
 
 
 @click.command("map")
