@@ -28,3 +28,13 @@ def county_scheme(county_dir: Path):
 @pytest.fixture(scope="session")
 def hengnan_scheme():
     return load_scheme(HENGNAN)
+
+
+@pytest.fixture(scope="session")
+def hengnan_build(hengnan_scheme, tmp_path_factory):
+    """The bundled Hengnan data built once per session into a temporary folder, and its reconciliation."""
+    from zoning import pipeline, reconcile
+
+    out = tmp_path_factory.mktemp("hengnan")
+    result = pipeline.build(hengnan_scheme, out_dir=out)
+    return result, reconcile.reconcile(hengnan_scheme, zones_gpkg=result.zones_gpkg)

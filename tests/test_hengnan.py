@@ -12,17 +12,7 @@ import json
 import geopandas as gpd
 import pytest
 
-from zoning import pipeline, reconcile
-
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="session")
-def hengnan_build(hengnan_scheme, tmp_path_factory):
-    out = tmp_path_factory.mktemp("hengnan")
-    result = pipeline.build(hengnan_scheme, out_dir=out)
-    rec = reconcile.reconcile(hengnan_scheme, zones_gpkg=result.zones_gpkg)
-    return result, rec
 
 
 def test_totals_match_the_published_figures(hengnan_build):

@@ -6,7 +6,6 @@ from types import SimpleNamespace
 
 import pytest
 
-from zoning import settings
 from zoning.rules import at_location
 
 ALIASES = {"岐山镇": ["鸡笼镇", "岐山办事处"], "云集街道": ["云集镇"]}
@@ -65,15 +64,18 @@ def test_crs_is_passed_to_the_lookup_and_json_form():
 
 def test_aliases_read_from_township_seats():
     aliases = at_location.township_aliases("hengnan")
-    if not aliases:
-        pytest.skip("base/township_seats.geojson not present yet")
     assert "鸡笼镇" in aliases["岐山镇"]
 
 
-@pytest.mark.skipif(not settings.zones_path("hengnan").exists(),
-                    reason="out/hengnan/zones.gpkg not built (run `zoning build`); the real check_point needs it")
-def test_real_check_point_at_huaqiao_seat():
+@pytest.mark.slow
+def test_real_check_point_at_huaqiao_seat(hengnan_build):
+    from functools import partial
+
+    from zoning.sitecheck import check_point
+
+    result, _ = hengnan_build
     # 花桥镇 seat per base/township_seats.geojson
-    r = at_location.rules_at(113.06, 26.77, on="2020-02-20", county="hengnan")
+    lookup = partial(check_point, zones_path=result.zones_gpkg)
+    r = at_location.rules_at(113.06, 26.77, on="2020-02-20", county="hengnan", lookup=lookup)
     assert r.inside_county and r.township == "花桥镇"
     assert "E01" in {x.row_id for x in r.groups["两线作战调度会讲话(2020-02-20)"]}

@@ -252,16 +252,20 @@ def check_geometry(scheme: Scheme, zones_gpkg: Path, summary: dict[str, Any] | N
     if len(outside):
         lines.append(Line("zones", "zone area outside the county boundary", "finding",
                           note=", ".join(f"{r.zone_id} {r.outside_county_km2:.6f} km²" for r in outside.itertuples())))
-    # standard-compliance flags recorded by the delineation
+    # standard-compliance flags recorded by the delineation (params["fit"], or top level for hand-made layers)
     for r in zones.itertuples():
         try:
             params = json.loads(r.params or "{}")
         except json.JSONDecodeError:
+            lines.append(Line("zones", f"{r.zone_id} params", "finding", note="params is not valid JSON"))
             continue
-        if params.get("within_standard") is False:
-            lines.append(Line("standard", f"{r.zone_id} {r.name}", "finding", note=params.get("standard_note")
-                              or f"fitted {params.get('fitted')} = {params.get('value')} is outside the standard's bounds",
-                              ref=str(params.get("standard", "HJ 338-2018"))))
+        fit = params.get("fit") if isinstance(params.get("fit"), dict) else params
+        if fit.get("within_standard") is False:
+            lines.append(Line("standard", f"{r.zone_id} {r.name}", "finding", note=fit.get("note")
+                              or f"fitted {fit.get('parameter')} = {fit.get('value')} is outside the standard's bounds",
+                              ref=str(fit.get("clause") or params.get("standard", ""))
+                              + ("" if params.get("standard_verified_against_text", True) else
+                                 " (clause quoted from memory, not verified against the standard's text)")))
     # overlaps: deducted (published) and not deducted
     pairs = {frozenset((a, b)): (a, b, p) for a, b, p in t.deducted_pairs}
     seen = set()

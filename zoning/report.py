@@ -75,12 +75,13 @@ def to_markdown(rec: Reconciliation) -> str:
         out += [f"## {title}", "", blurb, "", _table(lines, rec.area_method, rec.other_method)]
     cross = ctx.get("raster_crosscheck")
     if cross:
+        from zoning.raster import format_crosscheck
+
         out += ["## 8. Raster cross-check", "",
-                "Cell-count areas of the rasterised zones against the vector areas (planar, working CRS), per cell size.", ""]
-        cols = list(cross[0].keys())
-        out += ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
-        out += ["| " + " | ".join(f"{v:.6f}" if isinstance(v, float) else str(v) for v in row.values()) + " |" for row in cross]
-        out += [""]
+                "Cell-count areas of the rasterised zones against the vector areas, per cell size. Cells are counted by "
+                "their centre (no bias: cut cells fall in or out about equally; 'all touched' would overstate every level "
+                "by about perimeter × cell / 2). Cell areas are planar, so they are compared with the planar vector areas. "
+                "The bound is perimeter × cell / 2; it halves as the cell halves.", "", format_crosscheck(cross), ""]
     findings = rec.findings
     if findings:
         out += ["## Findings in one list", ""] + [f"- **{_esc(f.item)}** — {_esc(f.note)} ({_esc(f.ref)})" for f in findings] + [""]
