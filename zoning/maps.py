@@ -262,7 +262,7 @@ def _base_layers(m: folium.Map, basemap: str) -> None:
         folium.TileLayer(AMAP_TILES, attr="© 高德地图 AutoNavi (GCJ-02)", name="高德 Amap", subdomains="1234",
                          max_zoom=18).add_to(m)
     if basemap != "none":
-        folium.FeatureGroup(name="无底图 No base map", overlay=False).add_to(m)
+        folium.FeatureGroup(name="无底图 No base map", overlay=False, show=False).add_to(m)
 
 
 def _geojson(fc: dict, name: str, style: dict, tooltip_fn: str, **kw: Any) -> folium.GeoJson:
