@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Literal
 
@@ -145,6 +146,11 @@ def parse_point_crs(value: str | int | CRS) -> str | CRS:
     """
     if isinstance(value, CRS):
         return value
+    return _parse_point_crs(str(value))
+
+
+@functools.lru_cache(maxsize=64)
+def _parse_point_crs(value: str) -> str | CRS:
     key = str(value).strip().lower()
     target = POINT_CRS_NAMES.get(key, str(value).strip())
     if target in ("gcj02", "bd09"):
@@ -188,7 +194,7 @@ def points_to_wgs84(x, y, crs: str | int | CRS) -> tuple[np.ndarray, np.ndarray]
         return _prcoords_array(prcoords.gcj_wgs_bored, x, y)
     if pcrs == "bd09":
         return _prcoords_array(prcoords.bd_wgs_bored, x, y)
-    tr = Transformer.from_crs(pcrs, "EPSG:4326", always_xy=True)
+    tr = _cached_transformer(pcrs.to_wkt(), _parse_point_crs("wgs84").to_wkt())
     lon, lat = tr.transform(x, y)
     return np.asarray(lon, dtype="float64"), np.asarray(lat, dtype="float64")
 
@@ -199,13 +205,19 @@ def points_to_crs(x, y, crs: str | int | CRS, target: str | int | CRS) -> tuple[
     Points that cannot be transformed (out of the CRS's range) come back as NaN/inf.
     """
     pcrs = parse_point_crs(crs)
-    target = as_crs(target, what="target CRS")
+    target = target if isinstance(target, CRS) else as_crs(target, what="target CRS")
     x = np.atleast_1d(np.asarray(x, dtype="float64"))
     y = np.atleast_1d(np.asarray(y, dtype="float64"))
     if isinstance(pcrs, str):
         x, y = points_to_wgs84(x, y, pcrs)
-        pcrs = CRS.from_epsg(4326)
-    tr = Transformer.from_crs(pcrs, target, always_xy=True)
+        pcrs = _parse_point_crs("wgs84")
+    tr = _cached_transformer(pcrs.to_wkt(), target.to_wkt())
     with np.errstate(invalid="ignore"):
         ox, oy = tr.transform(x, y, errcheck=False)
     return np.asarray(ox, dtype="float64"), np.asarray(oy, dtype="float64")
+
+
+@functools.lru_cache(maxsize=32)
+def _cached_transformer(src_wkt: str, dst_wkt: str) -> Transformer:
+    """Transformers are slow to create; point queries reuse them (keyed by WKT)."""
+    return Transformer.from_crs(CRS.from_wkt(src_wkt), CRS.from_wkt(dst_wkt), always_xy=True)

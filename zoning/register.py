@@ -122,7 +122,7 @@ def _read_chunks(path: Path, chunk_size: int, sheet: str | int | None) -> Iterat
 def _numbers(values: pd.Series, *, angle: str | None) -> tuple[np.ndarray, np.ndarray]:
     """Parse a text column: (values, reason) with reason '' where fine, 'empty', or 'not a number'."""
     s = values.str.strip()
-    num = pd.to_numeric(s, errors="coerce").to_numpy(dtype="float64")
+    num = pd.to_numeric(s, errors="coerce").to_numpy(dtype="float64", copy=True)
     reason = np.full(len(s), "", dtype=object)
     empty = (s == "").to_numpy()
     reason[empty] = "empty"

@@ -58,24 +58,67 @@ class _SegmentIndex:
         self.owner = np.asarray(owners)[idx[cidx[:-1][same]]]
         self.segments = shapely.linestrings(np.stack([starts, ends], axis=1))
         self.tree = shapely.STRtree(self.segments)
+        self.ax, self.ay = starts[:, 0].copy(), starts[:, 1].copy()
+        self.bx, self.by = ends[:, 0].copy(), ends[:, 1].copy()
 
-    def nearest(self, x: np.ndarray, y: np.ndarray, *, rank: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """(owner, distance) of the nearest segment for each point; among equidistant owners the lowest ``rank``."""
+    def nearest(self, x: np.ndarray, y: np.ndarray, *, rank: np.ndarray | None = None,
+                cell_m: float = 400.0, batch: int = 25_000) -> tuple[np.ndarray, np.ndarray]:
+        """(owner, distance) of the nearest segment for each point; among equidistant owners the lowest ``rank``.
+
+        Coarse-grid pre-selection, exact result: points are binned into ``cell_m`` cells; for each occupied cell
+        the STRtree gives the distance d from its centre to the nearest segment, and every segment within
+        d + cell diagonal of the centre is a candidate (the nearest segment of any point in the cell is among
+        them). Point–segment distances to the candidates are then taken with numpy, in batches of points.
+        """
         n = len(x)
-        if n == 0:
-            return np.zeros(0, dtype=int), np.zeros(0)
-        pts = shapely.points(x, y)
-        (pi, si), dist = self.tree.query_nearest(pts, return_distance=True, all_matches=rank is not None)
-        owner = self.owner[si]
-        if rank is not None and len(pi) > n:
-            order = np.lexsort((rank[owner], pi))
-            pi, owner, dist = pi[order], owner[order], dist[order]
-            first = np.r_[True, pi[1:] != pi[:-1]]
-            pi, owner, dist = pi[first], owner[first], dist[first]
         out_o = np.full(n, -1, dtype=int)
         out_d = np.full(n, np.nan)
-        out_o[pi], out_d[pi] = owner, dist
+        ok = np.flatnonzero(np.isfinite(x) & np.isfinite(y))
+        if len(ok) == 0:
+            return out_o, out_d
+        rank = np.zeros(len(self.owner), dtype=int) if rank is None else np.asarray(rank)[self.owner]
+        px, py = x[ok], y[ok]
+        x0, y0 = px.min(), py.min()
+        ci = ((px - x0) // cell_m).astype(np.int64)
+        cj = ((py - y0) // cell_m).astype(np.int64)
+        key = ci * (int(cj.max()) + 1) + cj
+        cells, inv = np.unique(key, return_inverse=True)
+        ncj = int(cj.max()) + 1
+        centres = shapely.points(x0 + (cells // ncj + 0.5) * cell_m, y0 + (cells % ncj + 0.5) * cell_m)
+        _, dc = self.tree.query_nearest(centres, return_distance=True, all_matches=False)
+        diag = cell_m * math.sqrt(2.0)
+        c_idx, s_idx = self.tree.query(centres, predicate="dwithin", distance=dc + diag + 1e-6)
+        order = np.argsort(c_idx, kind="stable")
+        c_idx, s_idx = c_idx[order], s_idx[order]
+        start = np.searchsorted(c_idx, np.arange(len(cells)))
+        count = np.bincount(c_idx, minlength=len(cells))
+        nz = int(self.owner.max()) + 1
+        for b0 in range(0, len(ok), batch):
+            sl = slice(b0, b0 + batch)
+            cell = inv[sl]
+            cnt = count[cell]
+            pi = np.repeat(np.arange(len(cell)), cnt)
+            first = np.repeat(np.cumsum(cnt) - cnt, cnt)
+            seg = s_idx[np.repeat(start[cell], cnt) + (np.arange(len(pi)) - first)]
+            d = _point_segment_distance(px[sl][pi], py[sl][pi], self.ax[seg], self.ay[seg], self.bx[seg], self.by[seg])
+            bounds = np.cumsum(cnt) - cnt
+            dmin = np.minimum.reduceat(d, bounds)
+            tied = d <= dmin[pi] + 1e-9
+            pick = np.where(tied, rank[seg] * nz + self.owner[seg], np.iinfo(np.int64).max)
+            best = np.minimum.reduceat(pick, bounds)
+            out_o[ok[sl]] = best % nz
+            out_d[ok[sl]] = dmin
         return out_o, out_d
+
+
+def _point_segment_distance(px, py, ax, ay, bx, by) -> np.ndarray:
+    """Euclidean distance from points to segments, element-wise (planar, metres)."""
+    dx, dy = bx - ax, by - ay
+    ll = dx * dx + dy * dy
+    with np.errstate(invalid="ignore", divide="ignore"):
+        t = np.where(ll > 0, ((px - ax) * dx + (py - ay) * dy) / ll, 0.0)
+    t = np.clip(t, 0.0, 1.0)
+    return np.hypot(px - (ax + t * dx), py - (ay + t * dy))
 
 
 def _read_layer(path: Path, layer: str, columns: tuple[str, ...]) -> Any:
@@ -284,14 +327,14 @@ def load_index(zones_path: str | os.PathLike[str] | None = None, *, county: str 
 
 # --- vectorised core --------------------------------------------------------------------------------------
 def assess(index: ZoneIndex, X: np.ndarray, Y: np.ndarray, *, pig_equivalents: np.ndarray | None = None,
-           discharge: bool | np.ndarray = True, distances: bool = True, township: bool = True,
+           discharge: bool | np.ndarray = True, distances: bool = True, context: bool = True,
            county: str | None = None) -> pd.DataFrame:
     """Answer many points already in the zones' CRS; one row per point.
 
-    Columns: ``in_zone``, ``level`` (strictest, 0 = none), ``zone_ids``, ``codes``, ``inside_county``,
-    ``township``, ``size_class``, ``allowed`` (True/False/NA), ``clause``; with ``distances`` also ``depth_m``
-    (inside), ``nearest_zone_id``, ``nearest_level``, ``nearest_distance_m`` (outside) and ``county_distance_m``
-    (outside the county). NaN coordinates give empty answers.
+    Columns: ``in_zone``, ``level`` (strictest, 0 = none), ``zone_ids``, ``codes``, ``size_class``, ``allowed`` (True/False/NA), ``clause``; with ``distances`` also ``depth_m``
+    (inside), ``nearest_zone_id``, ``nearest_level``, ``nearest_distance_m`` (outside); with ``context``
+    ``inside_county``, ``township``, ``township_approximate`` (and ``county_distance_m`` outside the county, with
+    ``distances``). NaN coordinates give empty answers.
     """
     X = np.asarray(X, dtype="float64")
     Y = np.asarray(Y, dtype="float64")
@@ -304,15 +347,27 @@ def assess(index: ZoneIndex, X: np.ndarray, Y: np.ndarray, *, pig_equivalents: n
     ids = np.full(n, "", dtype=object)
     codes = np.full(n, "", dtype=object)
     if len(pt):
-        g = pd.DataFrame({"p": pt, "id": index.table["zone_id"].to_numpy()[zone], "code": index.table["code"].to_numpy()[zone]})
-        agg = g.groupby("p", sort=True).agg({"id": ";".join, "code": lambda s: ";".join(dict.fromkeys(s))})
-        ids[agg.index.to_numpy()] = agg["id"].to_numpy()
-        codes[agg.index.to_numpy()] = agg["code"].to_numpy()
+        # one membership bit-row per point in a zone; strings are built once per distinct combination
+        words = (len(index.geoms) + 63) // 64
+        members, pos = np.unique(pt, return_inverse=True)
+        bits = np.zeros((len(members), words), dtype=np.uint64)
+        np.bitwise_or.at(bits, (pos, zone // 64), np.left_shift(np.uint64(1), (zone % 64).astype(np.uint64)))
+        combos, which = np.unique(bits, axis=0, return_inverse=True)
+        zid = index.table["zone_id"].to_numpy()
+        zcode = index.table["code"].to_numpy()
+        c_ids, c_codes = [], []
+        for row in combos:
+            zs = [w * 64 + b for w in range(words) for b in range(64) if int(row[w]) >> b & 1]
+            c_ids.append(";".join(zid[zs]))
+            c_codes.append(";".join(dict.fromkeys(zcode[zs])))
+        ids[members] = np.asarray(c_ids, dtype=object)[which.ravel()]
+        codes[members] = np.asarray(c_codes, dtype=object)[which.ravel()]
     out["zone_ids"] = ids
     out["codes"] = codes
     valid = np.isfinite(X) & np.isfinite(Y)
-    inside = index.inside_county(X, Y) & valid
-    out["inside_county"] = inside
+    if context:
+        inside = index.inside_county(X, Y) & valid
+        out["inside_county"] = inside
     if distances:
         depth = np.full(n, np.nan)
         if len(pt):
@@ -329,30 +384,36 @@ def assess(index: ZoneIndex, X: np.ndarray, Y: np.ndarray, *, pig_equivalents: n
             near_lv[outside] = index.levels[nz]
             near_d[outside] = nd
         out["nearest_zone_id"], out["nearest_level"], out["nearest_distance_m"] = near_id, near_lv, near_d
-        cd = np.full(n, np.nan)
-        off = valid & ~inside
-        if off.any():
-            cd[off] = index.county_distance(X[off], Y[off])
-        out["county_distance_m"] = cd
-    if township:
+    if context:
+        if distances:
+            cd = np.full(n, np.nan)
+            off = valid & ~inside
+            if off.any():
+                cd[off] = index.county_distance(X[off], Y[off])
+            out["county_distance_m"] = cd
         out["township"], out["township_approximate"] = index.township(X, Y)
+    rules = lv.load_rules(county)
+    class_keys = [c.key for c in rules.size_classes]
     if pig_equivalents is not None:
         pe = np.asarray(pig_equivalents, dtype="float64")
         out["pig_equivalents"] = pe
-        classes = lv.size_classes_array(pe, county=county)
+        ccode = lv.size_class_codes(pe, county=county)  # index into class_keys, -1 unknown
     else:
-        classes = np.full(n, "", dtype=object)
-    out["size_class"] = classes
-    dis = np.broadcast_to(np.asarray(discharge, dtype=bool), (n,))
-    keys = pd.DataFrame({"m": mask, "c": classes, "d": dis})
-    grp = keys.groupby(["m", "c", "d"], sort=False)
-    allowed = np.empty(n, dtype=object)
-    clause = np.empty(n, dtype=object)
-    for (m, c, d), rows in grp.indices.items():
-        levels = [lvl for lvl in (1, 2) if m & (1 << (lvl - 1))]
-        v = lv.judge(levels, c or None, bool(d), county=county)
-        allowed[rows] = v.allowed
-        clause[rows] = v.clause_text()
+        ccode = np.full(n, -1, dtype=np.int8)
+    out["size_class"] = np.asarray(class_keys + [""], dtype=object)[ccode]
+    # the verdict depends only on (level mask, class, discharge): judge each combination once, then look up
+    dis = np.broadcast_to(np.asarray(discharge, dtype=bool), (n,)).astype(np.int64)
+    ncls = len(class_keys) + 1
+    key = (mask.astype(np.int64) * ncls + (ccode.astype(np.int64) + 1)) * 2 + dis
+    allowed_tab = np.empty(4 * ncls * 2, dtype=object)
+    clause_tab = np.empty(4 * ncls * 2, dtype=object)
+    for k in np.flatnonzero(np.bincount(key, minlength=len(allowed_tab))):
+        m, rest = divmod(int(k), ncls * 2)
+        c, d = divmod(rest, 2)
+        v = lv.judge([lvl for lvl in (1, 2) if m & (1 << (lvl - 1))], class_keys[c - 1] if c else None, bool(d), county=county)
+        allowed_tab[k], clause_tab[k] = v.allowed, v.clause_text()
+    allowed = allowed_tab[key]
+    clause = clause_tab[key]
     allowed[~valid] = None
     clause[~valid] = ""
     out["allowed"] = pd.array(allowed, dtype="boolean")

@@ -219,16 +219,22 @@ def size_class(pe: float, *, county: str | None = None) -> str:
     raise AssertionError("unreachable: the last class starts at 0")  # pragma: no cover
 
 
-def size_classes_array(pe: np.ndarray, *, county: str | None = None) -> np.ndarray:
-    """Vectorised :func:`size_class`; NaN pig equivalents give ''."""
+def size_class_codes(pe: np.ndarray, *, county: str | None = None) -> np.ndarray:
+    """Vectorised :func:`size_class` as indexes into ``load_rules().size_classes`` (-1 for NaN or negative)."""
     pe = np.round(np.asarray(pe, dtype="float64"), PE_DECIMALS)
-    out = np.full(pe.shape, "", dtype=object)
+    out = np.full(pe.shape, -1, dtype=np.int8)
     todo = np.isfinite(pe) & (pe >= 0)
-    for c in load_rules(county).size_classes:
+    for i, c in enumerate(load_rules(county).size_classes):
         hit = todo & (pe >= c.min_pe)
-        out[hit] = c.key
+        out[hit] = i
         todo &= ~hit
     return out
+
+
+def size_classes_array(pe: np.ndarray, *, county: str | None = None) -> np.ndarray:
+    """Vectorised :func:`size_class`; NaN pig equivalents give ''."""
+    keys = [c.key for c in load_rules(county).size_classes] + [""]
+    return np.asarray(keys, dtype=object)[size_class_codes(pe, county=county)]
 
 
 def judge(levels: Iterable[int], size_class: str | None, discharge: bool = True, *, county: str | None = None) -> Verdict:

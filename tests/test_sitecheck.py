@@ -1,0 +1,160 @@
+"""Site check on a fixture GeoPackage with analytic answers (tests/fixtures/sitecheck_fixture.py)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import shapely
+from click.testing import CliRunner
+from pyproj import Transformer
+
+from tests.fixtures.sitecheck_fixture import OX, OY, write_fixture
+from zoning.cli.main import cli
+from zoning.errors import CoordinateError, ZonesNotBuiltError
+from zoning.sitecheck import ZoneIndex, assess, check_point
+
+TO_WGS = Transformer.from_crs("EPSG:4547", "EPSG:4326", always_xy=True)
+
+
+@pytest.fixture(scope="module")
+def zones(tmp_path_factory):
+    return write_fixture(tmp_path_factory.mktemp("zones"))
+
+
+@pytest.fixture(scope="module")
+def index(zones):
+    return ZoneIndex.load(zones)
+
+
+def at(index, dx, dy, **kw):
+    """check_point at a fixture offset, given exactly in EPSG:4547 metres."""
+    return check_point(OX + dx, OY + dy, crs="EPSG:4547", index=index, **kw)
+
+
+@pytest.mark.parametrize(
+    ("dx", "dy", "ids", "depth"),
+    [
+        (3000, 3000, ["J01-1"], 1000.0),             # centre of the level-1 square
+        (1200, 3000, ["J01-2"], 200.0),              # in the level-2 ring: 200 m to its outer edge
+        (2000, 3000, ["J01-1", "J01-2"], 0.0),       # on the shared edge: both (covers)
+        (2000, 2000, ["J01-1", "J01-2"], 0.0),       # shared corner
+        (15000, 9500, ["J17-1", "Z01-1"], 500.0),    # overlap of strip and built-up area
+        (12500, 15500, ["B01-1"], 500.0),            # nature reserve
+        (6000, 16000, ["J02-2"], 1000.0),            # level-2-only water source
+        (8000, 9500, ["J17-1"], 0.0),                # on the strip's outer edge
+    ],
+)
+def test_zones_and_depth(index, dx, dy, ids, depth):
+    r = at(index, dx, dy)
+    assert [z["zone_id"] for z in r.zones] == ids
+    assert r.depth_m == pytest.approx(depth, abs=1e-6)
+    assert r.nearest is None and r.inside_county
+
+
+@pytest.mark.parametrize(
+    ("dx", "dy", "zone_id", "dist"),
+    [
+        (12000, 10123.4, "J17-1", 123.4),
+        (19000, 13000, "Z01-1", 2 ** 0.5 * 1000),        # nearest is a corner
+        (7999.0, 9500, "J17-1", 1.0),                    # 1 m outside
+        (3000, 5000.5, "J01-2", 0.5),
+    ],
+)
+def test_nearest_outside(index, dx, dy, zone_id, dist):
+    r = at(index, dx, dy)
+    assert r.zones == [] and r.depth_m is None
+    assert r.nearest["zone_id"] == zone_id
+    assert r.nearest["distance_m"] == pytest.approx(dist, abs=1e-6)
+
+
+def test_nearest_tie_prefers_level_1(index):
+    # (3000, 3000) excluded; at (500, 3000) the ring J01-2 (level 2) is 500 m away, J01-1 is 1500 m
+    r = at(index, 500, 3000)
+    assert r.nearest["zone_id"] == "J01-2" and r.nearest["distance_m"] == pytest.approx(500)
+
+
+def test_township_version_and_verdicts(index, zones):
+    r = at(index, 3000, 3000, livestock={"pig": 600})
+    assert r.township == "甲镇" and r.township_approximate
+    assert r.allowed is False and r.clause.startswith("七：一级")
+    assert r.zones_built_at == "2024-01-02T03:04:05+00:00"
+    import hashlib
+
+    assert r.zones_sha256 == hashlib.sha256(zones.read_bytes()).hexdigest()
+    r2 = at(index, 6000, 16000, livestock={"蛋鸡": 15000}, discharge=False)
+    assert r2.size_class == "scale" and r2.allowed is True
+    assert at(index, 6000, 16000, livestock={"蛋鸡": 15000}).allowed is False
+    assert at(index, 12000, 12000, livestock={"pig": 5000}).allowed is True  # outside all zones
+    text = r.to_text("both")
+    assert "J01-1" in text and "禁止" in text and "FORBIDDEN" in text
+
+
+def test_outside_county(index):
+    r = at(index, 25000, 10000)
+    assert not r.inside_county
+    assert r.county_distance_m == pytest.approx(5000)
+    assert r.county_direction == ("东", "east")
+    assert r.township is None
+    r = at(index, 10000, -3000)
+    assert r.county_direction == ("南", "south") and r.county_distance_m == pytest.approx(3000)
+
+
+def test_swapped_lat_lon_detected(index):
+    lon, lat = TO_WGS.transform(OX + 3000, OY + 3000)
+    r = check_point(lat, lon, index=index)
+    assert r.swapped and [z["zone_id"] for z in r.zones] == ["J01-1"]
+    assert "swapped" in r.to_text("en")
+    assert not check_point(lon, lat, index=index).swapped
+
+
+def test_dms_input_and_bad_coordinates(index):
+    lon, lat = TO_WGS.transform(OX + 12500, OY + 15500)
+
+    def dms(v, h):
+        d = int(v); m = int((v - d) * 60); s = (v - d - m / 60) * 3600
+        return f"{d}°{m}′{s:.4f}″{h}"
+
+    r = check_point(dms(lon, "E"), dms(lat, "N"), index=index)
+    assert [z["zone_id"] for z in r.zones] == ["B01-1"]
+    with pytest.raises(CoordinateError):
+        check_point("abc", "26.8", index=index)
+    with pytest.raises(CoordinateError, match="EPSG:4547"):
+        check_point(405000, 2965000, index=index)   # metres given as degrees
+
+
+def test_vectorised_matches_single_point(index):
+    rng = np.random.default_rng(1)
+    x = OX + rng.uniform(-2000, 22000, 3000)
+    y = OY + rng.uniform(-2000, 22000, 3000)
+    res = assess(index, x, y)
+    polys = index.geoms
+    for i in range(0, 3000, 37):
+        p = shapely.Point(x[i], y[i])
+        inside = [index.table.zone_id[z] for z in range(len(polys)) if polys[z].covers(p)]
+        assert res.zone_ids[i] == ";".join(inside)
+        if not inside:
+            d = min(polys[z].distance(p) for z in range(len(polys)))
+            assert res.nearest_distance_m[i] == pytest.approx(d, abs=1e-6)
+        else:
+            d = min(polys[z].boundary.distance(p) for z in range(len(polys)) if polys[z].covers(p))
+            assert res.depth_m[i] == pytest.approx(d, abs=1e-6)
+
+
+def test_missing_zones(tmp_path):
+    with pytest.raises(ZonesNotBuiltError, match="zoning build"):
+        check_point(113, 26.8, zones_path=tmp_path / "none.gpkg")
+
+
+def test_cli_single_point(zones):
+    runner = CliRunner()
+    res = runner.invoke(cli, ["check", str(OX + 3000), str(OY + 3000), "--crs", "EPSG:4547", "--zones", str(zones),
+                              "--livestock", "pig=600,beef_cattle=20"])
+    assert res.exit_code == 0, res.output
+    assert "J01-1" in res.output and "700 pig equivalents" in res.output and "禁止" in res.output
+    res = runner.invoke(cli, ["check", "113", "26.8", "--zones", str(zones.parent / "missing.gpkg")])
+    assert res.exit_code == 1
+    assert res.output.strip().count("\n") == 0 and "does not exist" in res.output
+    res = runner.invoke(cli, ["check", "113", "26.8", "--zones", str(zones), "--livestock", "elephant=3"])
+    assert res.exit_code == 1 and "species one of" in res.output
+    res = runner.invoke(cli, ["check", str(OX + 3000), str(OY + 3000), "--crs", "EPSG:4547", "--zones", str(zones), "--json"])
+    assert res.exit_code == 0 and '"zone_id": "J01-1"' in res.output
