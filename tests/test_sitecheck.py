@@ -97,6 +97,10 @@ def test_outside_county(index):
     assert r.township is None
     r = at(index, 10000, -3000)
     assert r.county_direction == ("南", "south") and r.county_distance_m == pytest.approx(3000)
+    # the county's plan does not cover a site beyond it: no 'allowed' verdict, whatever the farm size
+    far = at(index, 25000, 10000, livestock={"pig": 5000})
+    assert far.allowed is None and far.verdict == "outside the county"
+    assert "NOT COVERED" in far.to_text("en") and "不适用" in far.to_text("zh")
 
 
 def test_swapped_lat_lon_detected(index):

@@ -25,6 +25,13 @@ from zoning.errors import SchemeError
 log = logging.getLogger(__name__)
 
 CATEGORIES: tuple[str, ...] = ("water_source", "xiang_strip", "nature_reserve", "town_builtup")
+#: How each category reads in Chinese and English (reports, site checks, map legends).
+CATEGORY_LABELS: dict[str, tuple[str, str]] = {
+    "water_source": ("饮用水水源保护区", "drinking-water source protection area"),
+    "xiang_strip": ("湘江干流沿岸500米", "500 m land strip along the Xiang main stem"),
+    "nature_reserve": ("自然保护区", "nature reserve"),
+    "town_builtup": ("城镇建成区", "town built-up area"),
+}
 PUBLISHED_COLUMNS: tuple[str, ...] = (
     "row_type", "category", "category_printed", "seq", "code", "name", "level1_km2", "level2_km2",
     "overlap_with", "overlap_km2", "overlap_unit_printed", "overlap_note", "net_km2",

@@ -36,6 +36,7 @@ from zoning._io import sha256 as file_sha256
 from zoning.crs import describe_crs, parse_point_crs, point_crs_is_geographic, points_to_crs, points_to_wgs84
 from zoning.errors import CoordinateError, LayerError, ZonesNotBuiltError
 from zoning.rules import livestock as lv
+from zoning.scheme import CATEGORY_LABELS
 
 log = logging.getLogger(__name__)
 
@@ -416,6 +417,10 @@ def assess(index: ZoneIndex, X: np.ndarray, Y: np.ndarray, *, pig_equivalents: n
     clause = clause_tab[key]
     allowed[~valid] = None
     clause[~valid] = ""
+    if context:  # outside the county and in no zone: the county's plan does not apply there at all
+        beyond = valid & ~out["inside_county"] & (mask == 0)
+        allowed[beyond] = None
+        clause[beyond] = OUTSIDE_COUNTY_CLAUSE
     out["allowed"] = pd.array(allowed, dtype="boolean")
     out["clause"] = clause
     return pd.DataFrame(out)
@@ -478,6 +483,14 @@ def _m(v: float | None) -> str:
     return "—" if v is None or not math.isfinite(v) else (f"{v / 1000:.2f} km" if v >= 10_000 else f"{v:.0f} m")
 
 
+def _label(category: str, lang: int) -> str:
+    """A category's Chinese (0) or English (1) name; the raw key if unknown."""
+    return CATEGORY_LABELS.get(category, (category, category))[lang]
+
+
+#: Verdict text for a site outside the county and all its zones: the plan does not cover it.
+OUTSIDE_COUNTY_CLAUSE = "outside the county: this plan does not apply there (check the plan of the county it lies in)"
+
 _CLASS_EN = {"scale": "scale farm", "household": "specialised household", "below": "below household size"}
 
 
@@ -490,7 +503,7 @@ def _text_zh(r: SiteResult) -> str:
     if r.zones:
         lines.append("所在禁养区（落在边界上也算在区内）：")
         for z in r.zones:
-            lines.append(f"  - {z['zone_id']} {z['name']}（{z['category']}，{z['level']}级禁养区），距该区边界 {_m(z['depth_m'])}")
+            lines.append(f"  - {z['zone_id']} {z['name']}（{_label(z['category'], 0)}，{z['level']}级禁养区），距该区边界 {_m(z['depth_m'])}")
         lines.append(f"距最近的所在区边界：{_m(r.depth_m)}（在区内）")
     elif r.nearest:
         n = r.nearest
@@ -500,8 +513,11 @@ def _text_zh(r: SiteResult) -> str:
     if r.pig_equivalents is not None:
         cls = lv.load_rules().size_class(r.size_class).name_zh if r.size_class else ""
         lines.append(f"养殖规模：{r.pig_equivalents:g} 头猪当量 —— {cls}")
-    v = {True: "允许（本方案不禁止）", False: "禁止", None: "取决于养殖规模（请用 --livestock 给出存栏）"}[r.allowed]
-    lines.append(f"结论：{v}。依据《方案》{r.clause}")
+    if r.verdict == "outside the county":
+        lines.append("结论：不适用——该点在本县境外，本方案不管辖（请查该点所在县的禁养区方案）。")
+    else:
+        v = {True: "允许（本方案不禁止）", False: "禁止", None: "取决于养殖规模（请用 --livestock 给出存栏）"}[r.allowed]
+        lines.append(f"结论：{v}。依据《方案》{r.clause}")
     if r.allowed is not None and r.zones and r.size_class == "scale":
         lines.append("（已按" + ("有" if r.discharge else "无") + "污染物排放判断）")
     lines.append(f"禁养区数据：{r.zones_path}，SHA-256 {r.zones_sha256[:16]}…，生成时间 {r.zones_built_at or '未知（无 manifest.json）'}")
@@ -517,7 +533,7 @@ def _text_en(r: SiteResult) -> str:
     if r.zones:
         lines.append("In exclusion zone(s) (a point on an edge counts as inside):")
         for z in r.zones:
-            lines.append(f"  - {z['zone_id']} {z['name']} ({z['category']}, level {z['level']}), {_m(z['depth_m'])} inside its edge")
+            lines.append(f"  - {z['zone_id']} {z['name']} ({_label(z['category'], 1)}, level {z['level']}), {_m(z['depth_m'])} inside its edge")
         lines.append(f"Distance to the nearest edge of a zone it is in: {_m(r.depth_m)}")
     elif r.nearest:
         n = r.nearest
@@ -526,8 +542,12 @@ def _text_en(r: SiteResult) -> str:
         lines.append(f"Township: {r.township}" + (" (approximate township area)" if r.township_approximate else ""))
     if r.pig_equivalents is not None:
         lines.append(f"Farm size: {r.pig_equivalents:g} pig equivalents — {_CLASS_EN.get(r.size_class, r.size_class)}")
-    v = {True: "ALLOWED (this plan does not forbid it)", False: "FORBIDDEN", None: "DEPENDS on the farm's size (give --livestock)"}[r.allowed]
-    lines.append(f"Verdict: {v}. {r.clause_en} [plan clause {r.clause.split('：')[0]}]")
+    if r.verdict == "outside the county":
+        lines.append("Verdict: NOT COVERED — the site is outside the county; this plan does not apply there "
+                     "(check the plan of the county it lies in).")
+    else:
+        v = {True: "ALLOWED (this plan does not forbid it)", False: "FORBIDDEN", None: "DEPENDS on the farm's size (give --livestock)"}[r.allowed]
+        lines.append(f"Verdict: {v}. {r.clause_en} [plan clause {r.clause.split('：')[0]}]")
     if r.allowed is not None and r.zones and r.size_class == "scale":
         lines.append(f"(judged as a farm that {'discharges' if r.discharge else 'does not discharge'} pollutants)")
     lines.append(f"Zone layer: {r.zones_path}, SHA-256 {r.zones_sha256[:16]}…, built {r.zones_built_at or 'unknown (no manifest.json)'}")
@@ -596,6 +616,7 @@ def check_point(lon: float | str, lat: float | str, *, county: str | None = None
         cdist = float(row["county_distance_m"])
     size = row["size_class"] or None
     v = lv.judge([z["level"] for z in zones], size, discharge, county=county)
+    beyond = not inside and not zones
     lon84, lat84 = points_to_wgs84(*_unswap(vx, vy, bool(sw[0])), pcrs)
     return SiteResult(
         input={"x": lon, "y": lat, "crs": str(crs)}, lon_wgs84=float(lon84[0]), lat_wgs84=float(lat84[0]),
@@ -604,9 +625,9 @@ def check_point(lon: float | str, lat: float | str, *, county: str | None = None
         township=row["township"], township_approximate=bool(row["township_approximate"]) if row["township"] else False,
         nearest=nearest, depth_m=min((z["depth_m"] for z in zones), default=None),
         livestock=dict(livestock) if livestock is not None else None, pig_equivalents=pe, size_class=size,
-        discharge=discharge, allowed=v.allowed,
-        verdict={True: "allowed", False: "forbidden", None: "depends on size"}[v.allowed],
-        clause=v.clause_text(), clause_en=v.text_en, zones_path=str(index.path), zones_sha256=index.sha256,
+        discharge=discharge, allowed=None if beyond else v.allowed,
+        verdict="outside the county" if beyond else {True: "allowed", False: "forbidden", None: "depends on size"}[v.allowed],
+        clause=OUTSIDE_COUNTY_CLAUSE if beyond else v.clause_text(), clause_en="" if beyond else v.text_en, zones_path=str(index.path), zones_sha256=index.sha256,
         zones_built_at=index.built_at,
     )
 
