@@ -67,7 +67,7 @@ check: $(STAMP) ## check farm sites: make check LON=112.6 LAT=26.9  or  make che
 	else $(ZONING) check --county $(COUNTY) $(LON) $(LAT); fi
 
 bench: $(ZONES_GPKG) ## site-check benchmark: 1M sites, ratios against naive baselines measured in the same run
-	$(BIN)/python scripts/bench_sitecheck.py --county $(COUNTY)
+	$(BIN)/python scripts/bench_sitecheck.py --county $(COUNTY) --zones $(ZONES_GPKG) $(BENCH_ARGS)
 
 test: $(STAMP) browser ## run the whole test suite (sets up everything it needs)
 	$(BIN)/python -m pytest -q
