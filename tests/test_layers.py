@@ -5,7 +5,7 @@ from __future__ import annotations
 import geopandas as gpd
 import pytest
 from click.testing import CliRunner
-from shapely.geometry import Polygon, box
+from shapely.geometry import Polygon
 
 from tests.fixtures.county import CRS, boxes, zones_frame
 from zoning import pipeline

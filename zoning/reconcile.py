@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
-import pandas as pd
 
 from zoning import _io, settings
 from zoning.errors import ZonesNotBuiltError

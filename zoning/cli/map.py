@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import click
 
-from zoning import settings
-from zoning.cli.options import county_opt, out_opt, overwrite_opt, zones_opt
-from zoning.errors import OutputError
+from zoning.cli.options import county_opt, out_opt, overwrite_opt, resolve_paths, zones_opt
 from zoning.scheme import load_scheme, scheme_path
 
 
@@ -35,10 +32,6 @@ def command(county: str | None, zones_path: str | None, out_path: str | None, ba
     """Write the planners' web map (HTML, opens offline except for base tiles)."""
     from zoning.maps import build_map  # heavy imports only when the command runs
 
-    county = county or settings.default_county
-    zones = Path(zones_path) if zones_path else settings.zones_path(county)
-    out = Path(out_path) if out_path else settings.county_out_dir(county) / "map.html"
-    if out.exists() and not overwrite:
-        raise OutputError(f"{out} exists; pass --overwrite to replace it")
+    county, zones, out = resolve_paths(county, zones_path, out_path, "map.html", overwrite=overwrite)
     build_map(zones, out, basemap=basemap, title_info=title_info(county), simplify_m=simplify_m)
     click.echo(f"wrote {out} ({out.stat().st_size / 1e6:.2f} MB)")

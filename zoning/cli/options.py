@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
+
+from zoning import settings
+from zoning.errors import OutputError
 
 county_opt = click.option(
     "--county",
@@ -29,3 +34,17 @@ zones_opt = click.option(
     default=None,
     help="Zones GeoPackage to read (default: out/<county>/zones.gpkg).",
 )
+
+
+def resolve_paths(county: str | None, zones_path: str | None, out_path: str | None, default_name: str, *,
+                  overwrite: bool) -> tuple[str, Path, Path]:
+    """County name, zones GeoPackage and output path of a command that reads the zones and writes one file.
+
+    An existing output is kept unless ``overwrite`` (outputs are replaced atomically, never clobbered by accident).
+    """
+    county = county or settings.default_county
+    zones = Path(zones_path) if zones_path else settings.zones_path(county)
+    out = Path(out_path) if out_path else settings.county_out_dir(county) / default_name
+    if out.exists() and not overwrite:
+        raise OutputError(f"{out} exists; pass --overwrite to replace it")
+    return county, zones, out

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import click
 
-from zoning import settings
-from zoning.cli.options import county_opt, out_opt, overwrite_opt, zones_opt
-from zoning.errors import OutputError
+from zoning.cli.options import county_opt, out_opt, overwrite_opt, resolve_paths, zones_opt
 
 
 @click.command("raster")
@@ -25,11 +22,7 @@ def command(county: str | None, zones_path: str | None, out_path: str | None, ce
     """Write a cloud-optimised GeoTIFF: 0 outside zones, 1 level 1, 2 level 2, 255 outside the county."""
     from zoning import raster  # heavy imports only when the command runs
 
-    county = county or settings.default_county
-    zones = Path(zones_path) if zones_path else settings.zones_path(county)
-    out = Path(out_path) if out_path else settings.county_out_dir(county) / "zones.tif"
-    if out.exists() and not overwrite:
-        raise OutputError(f"{out} exists; pass --overwrite to replace it")
+    county, zones, out = resolve_paths(county, zones_path, out_path, "zones.tif", overwrite=overwrite)
     raster.rasterize_zones(zones, out, cell_size=cell_size)
     click.echo(f"wrote {out} ({out.stat().st_size / 1e6:.2f} MB, {cell_size:g} m cells)")
     if crosscheck:
