@@ -199,6 +199,15 @@ def points_to_wgs84(x, y, crs: str | int | CRS) -> tuple[np.ndarray, np.ndarray]
     return np.asarray(lon, dtype="float64"), np.asarray(lat, dtype="float64")
 
 
+def wgs84_to_gcj02(lon, lat) -> tuple[np.ndarray, np.ndarray]:
+    """GCJ-02 ("Mars") coordinates of WGS84 points, to draw over Amap/Tencent tiles (prcoords' forward formula)."""
+    import prcoords
+
+    lon = np.atleast_1d(np.asarray(lon, dtype="float64"))
+    lat = np.atleast_1d(np.asarray(lat, dtype="float64"))
+    return _prcoords_array(lambda c, _check: prcoords.wgs_gcj(prcoords.Coords(*c), check_china=False), lon, lat)
+
+
 def points_to_crs(x, y, crs: str | int | CRS, target: str | int | CRS) -> tuple[np.ndarray, np.ndarray]:
     """Points given in ``crs`` (any point CRS, incl. GCJ-02/BD-09) expressed in ``target`` (e.g. EPSG:4547).
 

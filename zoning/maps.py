@@ -38,7 +38,7 @@ from folium.template import Template
 from pyproj import CRS, Transformer
 
 from zoning._io import atomic_path, sha256
-from zoning.crs import describe_crs
+from zoning.crs import describe_crs, wgs84_to_gcj02
 from zoning.errors import LayerError
 from zoning.raster import read_zones_layer
 
@@ -108,9 +108,7 @@ def display_geometries(geoms: np.ndarray, crs: Any, *, simplify_m: float, gcj: b
     def _xy(xy: np.ndarray) -> np.ndarray:
         lon, lat = to_wgs.transform(xy[:, 0], xy[:, 1])
         if gcj:
-            shifted = [prcoords.wgs_gcj(prcoords.Coords(la, lo), check_china=False) for lo, la in zip(lon, lat)]
-            lat = np.fromiter((c.lat for c in shifted), float, len(shifted))
-            lon = np.fromiter((c.lon for c in shifted), float, len(shifted))
+            lon, lat = wgs84_to_gcj02(lon, lat)
         return np.round(np.column_stack([lon, lat]), DECIMALS)
 
     return shapely.transform(geoms, _xy)

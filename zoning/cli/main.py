@@ -41,12 +41,7 @@ def cli(verbose: int, quiet: bool) -> None:
 
 
 for _name in COMMAND_MODULES:
-    try:
-        _module = importlib.import_module(f"zoning.cli.{_name}")
-    except ModuleNotFoundError as _exc:  # a command module not written yet must not break the others
-        if _exc.name != f"zoning.cli.{_name}":
-            raise
-        continue
+    _module = importlib.import_module(f"zoning.cli.{_name}")
     for _command in getattr(_module, "commands", None) or [_module.command]:
         cli.add_command(_command)
 
