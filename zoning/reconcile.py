@@ -296,6 +296,16 @@ def check_geometry(scheme: Scheme, zones_gpkg: Path, summary: dict[str, Any] | N
                          other=net_policy[other], ref=ref))
     lines.append(compare("totals", "net as the true geometric union", t.net, s[main]["union"], other=s[other]["union"], ref=ref,
                          note=f"union − accounting net = {s[main]['union'] - net_policy[main]:+.7f} km²"))
+    for rule in scheme.strips:
+        part = by_part.get((rule.code, rule.level))
+        if part is not None and rule.has_reach:
+            lines.append(Line(
+                "open-data strip", f"{rule.code} as built: the counted reach (the one fitted parameter)", "info",
+                t.zone(rule.code).level1.text if t.zone(rule.code).level1 else None, getattr(part, main), getattr(part, other),
+                note=(f"reach {(rule.reach_from_m or 0) / 1000:.3f}–{(rule.reach_to_m or 0) / 1000:.3f} km along the {rule.river} "
+                      f"centerline from its upstream end; land within {rule.distance_m:g} m of a water band of "
+                      f"±{rule.half_width_m:g} m, clipped to the county" + (f"; {rule.note}" if rule.note else "")),
+                ref=f"{scheme.path.name} [[strips]] {rule.code}"))
     if summary:
         for strip in summary.get("strips_uncalibrated", []):
             row = t.zone(strip["code"])

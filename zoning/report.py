@@ -15,7 +15,9 @@ _SECTIONS = (
     ("zones", "3. Every zone: published vs computed", "Compared at the precision the table prints (pass = |difference| ≤ half a unit in the last printed place)."),
     ("overlaps", "4. Overlaps", "Every pair of zones whose interiors overlap; the plan deducts only the pairs its table lists."),
     ("totals", "5. Totals and the net area, two ways", "The plan's accounting (L1 + L2 − deducted overlaps) and the true geometric union."),
-    ("open-data strip", "6. The Xiang strip from open data, uncalibrated", "The strip the open river line gives for the whole river inside the county, before the reach is fitted."),
+    ("open-data strip", "6. River strips: the fitted reach and the uncalibrated open-data figure",
+     "The strip as built (its one fitted parameter, the reach the plan counts) and, as an independent check, the strip the "
+     "open river line gives for the whole river inside the county before the reach is fitted."),
     ("standard", "7. Delineation outside the standard's bounds", "Zones whose fitted size falls outside HJ 338-2018 bounds (the table's area is smaller or larger than the standard allows)."),
 )
 
