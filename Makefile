@@ -15,7 +15,7 @@ ZONES_GPKG   := $(OUT)/zones.gpkg
 RECON_MD     := $(OUT)/reconciliation.md
 MAP_HTML     := $(OUT)/map.html
 ZONES_TIF    := $(OUT)/zones.tif
-DATA_INPUTS  := $(shell find $(DATA) -type f -not -path '*/rules/*' 2>/dev/null)
+DATA_INPUTS  := $(shell find $(DATA) -type f -not -path '*/rules/*' -not -path '*/examples/*' 2>/dev/null)
 CORE_SOURCES := $(addprefix zoning/,scheme.py layers.py crs.py geoprocess.py pipeline.py)
 
 .DEFAULT_GOAL := help

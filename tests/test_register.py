@@ -85,3 +85,12 @@ def test_cli_register(tmp_path, zones):
     bad = _write(tmp_path / "bad.csv", ["a,1,2"], header="name,east,north")
     res = runner.invoke(cli, ["check", "--csv", str(bad), "--zones", str(zones), "--out", str(tmp_path / "o2.csv")])
     assert res.exit_code == 1 and "lon/lat" in res.output and res.output.strip().count("\n") == 0
+
+
+def test_rows_without_livestock_numbers_are_not_cleared(tmp_path, zones):
+    """An empty livestock cell is 'no size given', not 0 pigs: inside a zone the verdict depends on the size."""
+    a, b = _ll(3000, 3000), _ll(12000, 12000)
+    src = _write(tmp_path / "f.csv", [f"in,{a[0]},{a[1]},,", f"in0,{a[0]},{a[1]},0,", f"out,{b[0]},{b[1]},,"])
+    t = check_register(src, zones_path=zones).table
+    assert list(t["verdict"]) == ["depends on size", "allowed", "allowed"]
+    assert pd.isna(t["allowed"][0]) and pd.isna(t["pig_equivalents"][0]) and t["pig_equivalents"][1] == 0

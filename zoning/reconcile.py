@@ -252,6 +252,7 @@ def check_geometry(scheme: Scheme, zones_gpkg: Path, summary: dict[str, Any] | N
         lines.append(Line("zones", "zone area outside the county boundary", "finding",
                           note=", ".join(f"{r.zone_id} {r.outside_county_km2:.6f} km²" for r in outside.itertuples())))
     # standard-compliance flags recorded by the delineation (params["fit"], or top level for hand-made layers)
+    unverified: set[str] = set()
     for r in zones.itertuples():
         try:
             params = json.loads(r.params or "{}")
@@ -262,9 +263,13 @@ def check_geometry(scheme: Scheme, zones_gpkg: Path, summary: dict[str, Any] | N
         if fit.get("within_standard") is False:
             lines.append(Line("standard", f"{r.zone_id} {r.name}", "finding", note=fit.get("note")
                               or f"fitted {fit.get('parameter')} = {fit.get('value')} is outside the standard's bounds",
-                              ref=str(fit.get("clause") or params.get("standard", ""))
-                              + ("" if params.get("standard_verified_against_text", True) else
-                                 " (clause quoted from memory, not verified against the standard's text)")))
+                              ref=str(fit.get("clause") or params.get("standard", ""))))
+            if params.get("standard_verified_against_text") is False:
+                unverified.add(str(params.get("standard", "the standard")))
+    for std in sorted(unverified):
+        lines.append(Line("standard", f"{std}: clause numbers and bounds used", "info",
+                          note="the delineation parameters cite clauses that were not verified against a copy of the "
+                          "standard's text (see delineation.toml); check them before relying on these findings"))
     # overlaps: deducted (published) and not deducted
     pairs = {frozenset((a, b)): (a, b, p) for a, b, p in t.deducted_pairs}
     seen = set()

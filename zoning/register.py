@@ -38,7 +38,7 @@ LAT_NAMES = ("lat", "latitude", "y", "纬度", "北纬", "northing")
 DISCHARGE_NAMES = ("discharge", "排放", "有排放")
 RESULT_COLUMNS = ("error", "note", "in_zone", "level", "zone_ids", "codes", "depth_m", "nearest_zone_id",
                   "nearest_level", "nearest_distance_m", "inside_county", "county_distance_m", "township",
-                  "township_approximate", "pig_equivalents", "size_class", "allowed", "clause")
+                  "township_approximate", "pig_equivalents", "size_class", "allowed", "verdict", "clause")
 _TRUE = {"1", "true", "yes", "y", "是", "有"}
 _FALSE = {"0", "false", "no", "n", "否", "无"}
 
@@ -160,14 +160,17 @@ def _assess_chunk(df: pd.DataFrame, first_row: int, cols: _Columns, index: ZoneI
     if cols.species:
         rules = lv.load_rules(county)
         pe = np.zeros(n)
+        given = np.zeros(n, dtype=bool)  # a row with every livestock cell empty has no size: its verdict depends on it
         for col, key in cols.species.items():
             sp = next(s for s in rules.species if s.key == key)
             v, r = _numbers(df[col], angle=None)
+            given |= r != "empty"
             v[r == "empty"] = 0.0
             add((r != "") & (r != "empty"), lambda i, c=col, r=r: f"row {rownum[i]}: column {c!r} {r[i]}")
             neg = v < 0
             add(neg, lambda i, c=col: f"row {rownum[i]}: column {c!r} is negative")
             pe += np.where(np.isfinite(v) & ~neg, v, 0.0) * sp.pigs / sp.heads
+        pe[~given] = np.nan
     dis: np.ndarray | bool = discharge
     if cols.discharge:
         t = df[cols.discharge].str.strip().str.lower()

@@ -422,6 +422,11 @@ def assess(index: ZoneIndex, X: np.ndarray, Y: np.ndarray, *, pig_equivalents: n
         allowed[beyond] = None
         clause[beyond] = OUTSIDE_COUNTY_CLAUSE
     out["allowed"] = pd.array(allowed, dtype="boolean")
+    verdict = np.where(allowed == True, "allowed", np.where(allowed == False, "forbidden", "depends on size"))  # noqa: E712
+    if context:
+        verdict = np.where(beyond, "outside the county", verdict)
+    verdict[~valid] = ""
+    out["verdict"] = verdict.astype(object)
     out["clause"] = clause
     return pd.DataFrame(out)
 
