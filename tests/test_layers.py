@@ -29,6 +29,7 @@ def _build_fails(county_dir, tmp_path, message):
     assert not out.exists() or not any(out.iterdir()), "a failed build must leave no output"
 
 
+@pytest.mark.filterwarnings("ignore:'crs' was not provided:UserWarning")  # writing the bad input on purpose
 def test_layer_without_crs(county_dir, tmp_path):
     _rewrite_zones(county_dir, zones_frame().set_crs(None, allow_override=True))
     _build_fails(county_dir, tmp_path, r"zones layer .*zones.gpkg.*has no CRS; declare one")
@@ -100,6 +101,7 @@ def test_wrong_level_for_category(county_dir, tmp_path):
     _build_fails(county_dir, tmp_path, r"zone 'R01' \(nature_reserve\) has level 2; the scheme says 1")
 
 
+@pytest.mark.filterwarnings("ignore:'crs' was not provided:UserWarning")
 def test_cli_reports_bad_input_on_one_line(county_dir, tmp_path):
     _rewrite_zones(county_dir, zones_frame().set_crs(None, allow_override=True))
     result = CliRunner().invoke(cli, ["build", "--scheme", str(county_dir / "scheme.toml"), "--out-dir", str(tmp_path / "o")])

@@ -40,7 +40,7 @@ from pyproj import CRS, Transformer
 from zoning._io import atomic_path, sha256
 from zoning.crs import describe_crs, wgs84_to_gcj02
 from zoning.errors import LayerError
-from zoning.raster import read_zones_layer
+from zoning.zonesfile import read_zones_layer
 
 log = logging.getLogger(__name__)
 

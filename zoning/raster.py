@@ -23,17 +23,18 @@ from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
-import pyogrio
 import rasterio
 import rasterio.features
 import rasterio.shutil
 import shapely
-from rasterio.io import MemoryFile
 from affine import Affine
+from rasterio.io import MemoryFile
 
 from zoning._io import atomic_path, sha256
 from zoning.crs import describe_crs
-from zoning.errors import CRSError, LayerError, OutputError, ZonesNotBuiltError
+from zoning.errors import LayerError, OutputError
+from zoning.zonesfile import MAKE_HINT as _MAKE_HINT
+from zoning.zonesfile import read_zones_layer
 
 log = logging.getLogger(__name__)
 
@@ -53,39 +54,6 @@ _REQUIRED = {
     "level_union": ("level",),
     "boundary": (),
 }
-_MAKE_HINT = "run `make zones` (zoning build) to create it"
-
-
-def read_zones_layer(zones_gpkg: str | os.PathLike[str], layer: str, columns: tuple[str, ...] = ()) -> gpd.GeoDataFrame:
-    """Read one layer of the zones GeoPackage, checking it exists, has ``columns`` and a projected CRS.
-
-    Raises
-    ------
-    ZonesNotBuiltError
-        The GeoPackage does not exist.
-    LayerError
-        The layer or a column is missing, or the file is not a readable GeoPackage.
-    """
-    path = Path(zones_gpkg)
-    if not path.is_file():
-        raise ZonesNotBuiltError(f"zones GeoPackage {path} does not exist; {_MAKE_HINT}")
-    try:
-        names = [str(n) for n in pyogrio.list_layers(path)[:, 0]]
-    except Exception as exc:  # pyogrio raises DataSourceError and friends
-        raise LayerError(f"{path}: not a readable GeoPackage ({exc}); {_MAKE_HINT}") from exc
-    if layer not in names:
-        raise LayerError(f"{path}: layer {layer!r} is missing (found: {', '.join(names) or 'none'}); {_MAKE_HINT} again")
-    gdf = gpd.read_file(path, layer=layer, engine="pyogrio")
-    missing = [c for c in columns if c not in gdf.columns]
-    if missing:
-        raise LayerError(f"{path}: layer {layer!r} lacks column(s) {', '.join(missing)}; {_MAKE_HINT} again")
-    if gdf.crs is None:
-        raise LayerError(f"{path}: layer {layer!r} has no CRS; {_MAKE_HINT} again")
-    if not gdf.crs.is_projected:
-        raise CRSError(f"{path}: layer {layer!r} is in {describe_crs(gdf.crs)}, expected the projected working CRS")
-    return gdf
-
-
 def _level_geoms(zones_gpkg: Path) -> tuple[dict[int, object], object, gpd.GeoDataFrame]:
     """Return {level: union geometry}, the county boundary geometry and the level_union frame."""
     lu = read_zones_layer(zones_gpkg, "level_union", _REQUIRED["level_union"])

@@ -23,8 +23,8 @@ from typing import Any
 import geopandas as gpd
 
 from zoning import _io, settings
-from zoning.errors import ZonesNotBuiltError
 from zoning.scheme import Printed, Scheme
+from zoning.zonesfile import read_zones_layer
 
 log = logging.getLogger(__name__)
 
@@ -214,10 +214,12 @@ def check_text(scheme: Scheme) -> list[Line]:
 # --- 3. geometry -------------------------------------------------------------------------------------------------
 
 def _read_outputs(zones_gpkg: Path) -> dict[str, gpd.GeoDataFrame]:
-    if not zones_gpkg.exists():
-        raise ZonesNotBuiltError(f"{zones_gpkg} does not exist; run `make zones` (zoning build) first, or use --table-only")
-    return {name: gpd.read_file(zones_gpkg, layer=name, engine="pyogrio")
-            for name in ("zones", "overlaps", "level_union", "union")}
+    columns = {"zones": ("zone_id", "code", "level", "name", "params", "reconstructed", "outside_county_km2",
+                         "area_ellipsoidal_km2", "area_planar_km2"),
+               "overlaps": ("zone_id_a", "zone_id_b", "code_a", "code_b", "deducted", "area_ellipsoidal_km2",
+                            "area_planar_km2"),
+               "level_union": ("level",), "union": ("area_ellipsoidal_km2", "area_planar_km2")}
+    return {name: read_zones_layer(zones_gpkg, name, cols) for name, cols in columns.items()}
 
 
 def check_geometry(scheme: Scheme, zones_gpkg: Path, summary: dict[str, Any] | None = None) -> list[Line]:

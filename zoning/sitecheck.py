@@ -33,7 +33,13 @@ from pyproj import CRS
 
 from zoning import settings
 from zoning._io import sha256 as file_sha256
-from zoning.crs import describe_crs, parse_point_crs, point_crs_is_geographic, points_to_crs, points_to_wgs84
+from zoning.crs import (
+    describe_crs,
+    parse_point_crs,
+    point_crs_is_geographic,
+    points_to_crs,
+    points_to_wgs84,
+)
 from zoning.errors import CoordinateError, LayerError, ZonesNotBuiltError
 from zoning.rules import livestock as lv
 from zoning.scheme import CATEGORY_LABELS

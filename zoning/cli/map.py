@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-
 import click
 
-from zoning.cli.options import county_opt, out_opt, overwrite_opt, resolve_paths, zones_opt
+from zoning.cli.options import (
+    county_opt,
+    out_opt,
+    overwrite_opt,
+    resolve_paths,
+    zones_opt,
+)
 from zoning.scheme import load_scheme, scheme_path
 
 

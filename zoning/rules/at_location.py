@@ -103,7 +103,9 @@ def rules_at(
     on = parse_date(on)
     county = county or settings.default_county
     if lookup is None:
-        from zoning.sitecheck import check_point as lookup  # imported late: only the real lookup needs the zones
+        from zoning.sitecheck import (
+            check_point as lookup,  # imported late: only the real lookup needs the zones
+        )
     site = lookup(lon, lat, county=county, **({"crs": crs} if crs else {}))
     township = getattr(site, "township", None)
     inside = bool(getattr(site, "inside_county", township is not None))
