@@ -46,7 +46,7 @@ $(ZONES_GPKG): $(STAMP) $(DATA_INPUTS) $(CORE_SOURCES)
 	$(ZONING) build --county $(COUNTY) --overwrite
 
 $(RECON_MD): $(ZONES_GPKG) zoning/reconcile.py zoning/report.py
-	$(ZONING) reconcile --county $(COUNTY)
+	$(ZONING) reconcile --county $(COUNTY) --overwrite
 
 $(MAP_HTML): $(ZONES_GPKG) zoning/maps.py
 	$(ZONING) map --county $(COUNTY) --overwrite

@@ -27,8 +27,11 @@ def test_build_and_reconcile_on_the_fixture(county_dir, tmp_path):
                             "--out-dir", str(out), "--raster-cells", ""])
     assert r.exit_code == 0, r.output
     assert (out / "reconciliation.md").exists() and (out / "reconciliation.json").exists()
+    again = runner.invoke(cli, ["reconcile", "--county", str(county_dir), "--zones", str(out / "zones.gpkg"),
+                                "--out-dir", str(out), "--raster-cells", ""])
+    assert again.exit_code == 1 and "pass --overwrite" in again.output
     strict = runner.invoke(cli, ["reconcile", "--county", str(county_dir), "--zones", str(out / "zones.gpkg"),
-                                 "--out-dir", str(out), "--raster-cells", "", "--strict"])
+                                 "--out-dir", str(out), "--raster-cells", "", "--strict", "--overwrite"])
     assert strict.exit_code == 3  # the fixture's true union differs from the plan's net on purpose
 
 

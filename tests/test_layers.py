@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import geopandas as gpd
 import pytest
 from click.testing import CliRunner
@@ -109,3 +111,84 @@ def test_cli_reports_bad_input_on_one_line(county_dir, tmp_path):
     lines = result.output.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("zoning: error: zones layer") and "has no CRS" in lines[0]
     assert "Traceback" not in result.output
+
+
+def test_working_crs_that_distorts_areas_is_refused(county_dir, tmp_path):
+    path = county_dir / "scheme.toml"
+    path.write_text(path.read_text(encoding="utf-8").replace('working = "EPSG:4547"', 'working = "EPSG:3857"'), encoding="utf-8")
+    from zoning.errors import SchemeError
+
+    with pytest.raises(SchemeError, match=r"EPSG:3857 .* distorts areas by \+25\.\d+ % at the county"):
+        pipeline.build(load_scheme(county_dir), out_dir=tmp_path / "o")
+
+
+def test_layer_labelled_with_the_neighbouring_gk_zone(county_dir, tmp_path):
+    # the right numbers with the wrong (neighbouring zone's) label land ~300 km west, outside the county
+    _rewrite_zones(county_dir, zones_frame().set_crs("EPSG:4546", allow_override=True))
+    _build_fails(county_dir, tmp_path, r"zone W01-1 lies 100 % outside the county boundary \(5 zone part\(s\) in all\)")
+
+
+def test_fractional_level(county_dir, tmp_path):
+    gdf = zones_frame()
+    gdf["level"] = gdf["level"].astype(float)
+    gdf.loc[gdf["code"] == "R01", "level"] = 1.5
+    _rewrite_zones(county_dir, gdf)
+    _build_fails(county_dir, tmp_path, r"zone 'R01' has level 1.5; use 1 or 2")
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning", "ignore::RuntimeWarning")  # Shapefile field names get truncated
+def test_shapefile_without_cpg_and_non_ascii_names(county_dir, tmp_path):
+    shp = county_dir / "zones" / "zones.shp"
+    zones_frame().to_file(shp, encoding="gbk")
+    shp.with_suffix(".cpg").unlink()
+    path = county_dir / "scheme.toml"
+    text = path.read_text(encoding="utf-8").replace('path = "zones/zones.gpkg"\nlayer = "zones"', 'path = "zones/zones.shp"')
+    path.write_text(text, encoding="utf-8")
+    _build_fails(county_dir, tmp_path, r"Shapefile without a .cpg file has non-ASCII text")
+    path.write_text(text.replace('path = "zones/zones.shp"', 'path = "zones/zones.shp"\nencoding = "gbk"'), encoding="utf-8")
+    result = pipeline.build(load_scheme(county_dir), out_dir=tmp_path / "ok")
+    names = set(gpd.read_file(result.zones_gpkg, layer="zones")["name"])
+    assert "测试水源保护区" in names
+
+
+def test_outputs_are_replaced_together_or_not_at_all(county_dir, tmp_path):
+    from zoning._io import sha256
+    from zoning.errors import OutputError
+
+    out = tmp_path / "o"
+    first = pipeline.build(load_scheme(county_dir), out_dir=out)
+    before = {p.name: sha256(p) for p in out.iterdir()}
+    first.areas_csv.unlink()
+    first.areas_csv.mkdir()  # something in the way of one of the four outputs
+    with pytest.raises(OutputError, match="areas.csv: a folder of that name exists"):
+        pipeline.build(load_scheme(county_dir), out_dir=out)
+    after = {p.name: sha256(p) for p in out.iterdir() if p.is_file()}
+    assert after == {k: v for k, v in before.items() if k != "areas.csv"}  # nothing else was touched
+    assert sorted(p.name for p in out.iterdir()) == sorted(before)  # and no temporary files are left
+
+
+def test_no_overwrite_covers_every_build_output(county_dir, tmp_path):
+    from zoning.errors import OutputError
+
+    out = tmp_path / "o"
+    out.mkdir()
+    (out / "manifest.json").write_text("{}", encoding="utf-8")
+    with pytest.raises(OutputError, match="manifest.json exist"):
+        pipeline.build(load_scheme(county_dir), out_dir=out, overwrite=False)
+
+
+def test_unwritable_output_folder(county_dir, tmp_path):
+    from zoning.errors import OutputError
+
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o500)
+    try:
+        if os.access(locked, os.W_OK):  # root ignores permission bits; use a path that cannot be a folder instead
+            target = tmp_path / "file"
+            target.write_text("x", encoding="utf-8")
+            locked = target / "sub"
+        with pytest.raises(OutputError, match="choose a writable output folder"):
+            pipeline.build(load_scheme(county_dir), out_dir=locked)
+    finally:
+        (tmp_path / "locked").chmod(0o700)

@@ -88,7 +88,19 @@ def test_scheme_settings(hengnan_scheme):
         (lambda s: s.replace('working = "EPSG:4547"', 'working = "EPSG:4326"'), "must be a projected CRS"),
         (lambda s: s.replace('working = "EPSG:4547"', 'working = "EPSG:99999999"'), "cannot understand CRS"),
         (lambda s: s.replace("[crs]", "[crs"), "not valid TOML"),
-        (lambda s: s.replace("distance_m = 500.0", "distance_m = -5"), "distance_m must be > 0"),
+        (lambda s: s.replace("distance_m = 500.0", "distance_m = -5"), "distance_m = -5 must be greater than 0"),
+        (lambda s: s.replace("distance_m = 500.0", 'distance_m = "abc"'), "distance_m = 'abc' must be a finite number"),
+        (lambda s: s.replace("distance_m = 500.0", "distance_m = nan"), "distance_m = nan must be a finite number"),
+        (lambda s: s.replace("[[strips]]", "[strips]"), r"strips must be \[\[strips\]\] tables"),
+        (lambda s: s.replace('[county]\nid = "testland"', 'county = "testland"\n[x]'), r"\[county\] must be a table"),
+        (lambda s: s.replace("quad_segs = 16", "quad_segs = 2.9"), "quad_segs = 2.9 must be a whole number"),
+        (lambda s: s.replace('clip_to = "boundary"', 'clip_to = "boundry"'), "clip_to = 'boundry' names no layer"),
+        (lambda s: s.replace("half_width_m = 100.0", "half_width_m = 100.0\nreach_to_m = -5.0"), "reach_to_m = -5.0 must be greater than 0"),
+        (lambda s: s.replace("half_width_m = 100.0", "half_width_m = 100.0\nreach_from_m = 9.0\nreach_to_m = 5.0"),
+         "reach_to_m \\(5\\) must be greater than reach_from_m \\(9\\)"),
+        (lambda s: s.replace('water_source = "feature"', "water_source = true"), r"\[levels\] water_source = True"),
+        (lambda s: s.replace('path = "base/boundary.geojson"', "path = 5"), "path = 5 must be a non-empty text"),
+        (lambda s: s.replace('clip_to = "boundary"', 'clip_to = "boundary"\nreconstructed = "no"'), "reconstructed = 'no' must be true or false"),
     ],
 )
 def test_bad_scheme_files_say_what_is_wrong(county_dir, edit, message):
@@ -106,6 +118,10 @@ def test_bad_scheme_files_say_what_is_wrong(county_dir, edit, message):
         (lambda s: s.replace("1.0,3.0", "one,3.0"), "'one' is not a number"),
         (lambda s: s.replace("row_type,", "kind,"), "missing column"),
         (lambda s: s.replace(",S01,0.6", ",X99,0.6"), "overlap_with 'X99' is not a zone code"),
+        (lambda s: s.replace("测试水源保护区,1.0,3.0", "测试水源保护区,1,0,3.0"), "line 3: has 14 fields, the header has 13"),
+        (lambda s: s.replace("测试水源保护区,1.0,3.0,,,,,", "测试水源保护区,1.0"), "line 3: has 7 fields, the header has 13"),
+        (lambda s: s.replace("1.0,3.0", "NaN,3.0"), "'NaN' is not an area"),
+        (lambda s: s.replace("1.0,3.0", "-1.0,3.0"), "'-1.0' is not an area"),
     ],
 )
 def test_bad_published_tables_name_the_line(county_dir, edit, message):

@@ -23,32 +23,57 @@ from zoning.errors import OutputError
 _VERSIONED_PACKAGES = ("zoning", "geopandas", "shapely", "pyproj", "pyogrio", "rasterio", "folium", "numpy", "pandas")
 
 
+def _temp_beside(dest: Path) -> Path:
+    """A fresh temporary name in ``dest``'s folder (same file system, so the final rename is atomic)."""
+    if dest.is_dir():
+        raise OutputError(f"cannot write {dest}: a folder of that name exists; remove it or choose another output path")
+    try:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=dest.suffix, dir=dest.parent)
+    except OSError as exc:
+        raise OutputError(f"cannot write to {dest.parent}: {exc.strerror or exc}; choose a writable output folder") from exc
+    os.close(fd)
+    tmp = Path(tmp_name)
+    tmp.unlink()  # writers such as GDAL want to create the file themselves
+    return tmp
+
+
+@contextlib.contextmanager
+def atomic_paths(*destinations: str | os.PathLike[str], protect: tuple[Path, ...] = ()) -> Iterator[list[Path]]:
+    """Yield temporary paths next to ``destinations``; rename them all into place only if the block succeeds.
+
+    A set of outputs that belong together (a GeoPackage and its manifest) is replaced together: if anything fails,
+    none of them is touched. ``protect`` lists input files that may never be written over.
+    """
+    dests = [Path(d).resolve() for d in destinations]
+    for dest in dests:
+        for p in protect:
+            if Path(p).resolve() == dest:
+                raise OutputError(f"refusing to write {dest}: it is an input file; choose another output path")
+    temps: list[Path] = []
+    try:
+        for dest in dests:
+            temps.append(_temp_beside(dest))
+        yield temps
+        for tmp, dest in zip(temps, dests):
+            if not tmp.exists():
+                raise OutputError(f"internal: nothing was written for {dest}")
+        for tmp, dest in zip(temps, dests):
+            os.replace(tmp, dest)
+    finally:
+        for tmp in temps:
+            if tmp.exists():
+                tmp.unlink()
+
+
 @contextlib.contextmanager
 def atomic_path(destination: str | os.PathLike[str], *, protect: tuple[Path, ...] = ()) -> Iterator[Path]:
     """Yield a temporary path next to ``destination``; rename it into place only if the block succeeds.
 
     ``protect`` lists input files: writing over one of them is refused (inputs are never modified).
     """
-    dest = Path(destination).resolve()
-    for p in protect:
-        if Path(p).resolve() == dest:
-            raise OutputError(f"refusing to write {dest}: it is an input file; choose another output path")
-    try:
-        dest.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise OutputError(f"cannot create output folder {dest.parent}: {exc.strerror}") from exc
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=dest.suffix, dir=dest.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    tmp.unlink()  # writers such as GDAL want to create the file themselves
-    try:
+    with atomic_paths(destination, protect=protect) as (tmp,):
         yield tmp
-        if not tmp.exists():
-            raise OutputError(f"internal: nothing was written for {dest}")
-        os.replace(tmp, dest)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
 
 
 def write_text(destination: str | os.PathLike[str], text: str) -> Path:

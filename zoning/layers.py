@@ -15,6 +15,7 @@ from typing import Iterable
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pyogrio
 import shapely
 from pyproj import CRS, Transformer
@@ -125,6 +126,12 @@ def read_layer(
         raise LayerError(f"{label}: cannot be read as vector data ({type(exc).__name__}: {exc}); check the file format") from exc
     if len(gdf) == 0:
         raise LayerError(f"{label}: has no features; it must contain at least one")
+    if path.suffix.lower() == ".shp" and encoding is None and not path.with_suffix(".cpg").exists():
+        text_cols = [c for c in gdf.columns if c != "geometry" and pd.api.types.is_string_dtype(gdf[c].dtype)]
+        if any(gdf[c].dropna().astype(str).str.contains(r"[^\x00-\x7f]").any() for c in text_cols):
+            raise LayerError(f"{label}: a Shapefile without a .cpg file has non-ASCII text, so its encoding is unknown "
+                             "(names would be garbled); add a .cpg file (e.g. containing GBK) or set encoding = \"gbk\" "
+                             "in the scheme's [layers.…] section")
     if gdf.crs is None:
         raise LayerError(
             f"{label}: has no CRS; declare one (GeoPackage/GeoJSON with a CRS, or a .prj next to a Shapefile), "

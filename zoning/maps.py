@@ -39,7 +39,7 @@ from pyproj import CRS, Transformer
 
 from zoning._io import atomic_path, sha256
 from zoning.crs import describe_crs, wgs84_to_gcj02
-from zoning.errors import LayerError
+from zoning.errors import LayerError, OutputError
 from zoning.zonesfile import read_zones_layer
 
 log = logging.getLogger(__name__)
@@ -293,6 +293,11 @@ def build_map(
     """
     if basemap not in BASEMAPS:
         raise ValueError(f"unknown basemap {basemap!r}; choose one of {', '.join(BASEMAPS)}")
+    if Path(out_html).suffix.lower() not in (".html", ".htm"):
+        raise OutputError(f"{out_html}: the map is a web page and needs a .html or .htm name, "
+                          f"e.g. {Path(out_html).with_suffix('.html')}")
+    if not (math.isfinite(simplify_m) and simplify_m >= 0):
+        raise OutputError(f"simplify tolerance {simplify_m!r} is not a finite number ≥ 0 of metres; use e.g. 10 (0 = none)")
     zones_gpkg = Path(zones_gpkg)
     title_info = dict(title_info or {})
     zones = read_zones_layer(zones_gpkg, "zones", ("zone_id", "code", "level", "name", "category", "reconstructed"))

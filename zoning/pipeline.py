@@ -17,7 +17,9 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyogrio
+import pyproj
 import shapely
+import shapely.errors
 
 from zoning import _io, geoprocess, settings
 from zoning.crs import area_km2, describe_crs
@@ -64,29 +66,61 @@ def measure(geoms: np.ndarray | gpd.GeoSeries, scheme: Scheme) -> dict[str, np.n
             "area_ellipsoidal_km2": ell, "area_planar_km2": pla}
 
 
+#: Largest areal distortion of the working CRS accepted at the county (GK 3-degree zones stay near 0.05 %).
+MAX_AREAL_DISTORTION = 0.002
+
+
+def check_working_crs(scheme: Scheme, boundary: shapely.Geometry) -> None:
+    """The working CRS must cover the county and keep areas within 0.2 % there (buffers are taken in it)."""
+    crs = scheme.working_crs
+    to_geo = pyproj.Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
+    c = boundary.centroid
+    lon, lat = to_geo.transform(c.x, c.y)
+    aou = crs.area_of_use
+    if aou is not None and not (aou.west - 1 <= lon <= aou.east + 1 and aou.south - 1 <= lat <= aou.north + 1):
+        raise SchemeError(f"{scheme.path}: working CRS {describe_crs(crs)} is meant for {aou.name}, not for the county "
+                          f"at {lon:.2f}E {lat:.2f}N; use the county's Gauss–Krüger zone")
+    areal = pyproj.Proj(crs).get_factors(lon, lat).areal_scale
+    if not np.isfinite(areal) or abs(areal - 1) > MAX_AREAL_DISTORTION:
+        raise SchemeError(f"{scheme.path}: working CRS {describe_crs(crs)} distorts areas by {100 * (areal - 1):+.2f} % at "
+                          f"the county; buffers and planar areas would be wrong — use the county's Gauss–Krüger zone "
+                          "(e.g. EPSG:4546 or EPSG:4547 for CGCS2000 3-degree zones near 111E/114E)")
+
+
+def _layer_kwargs(scheme: Scheme, name: str) -> dict[str, Any]:
+    spec = scheme.layer(name)
+    encoding = spec.options.get("encoding")
+    if encoding is not None and not isinstance(encoding, str):
+        raise SchemeError(f"{scheme.path} [layers.{name}]: encoding = {encoding!r} must be a name such as \"gbk\"")
+    return {"layer": spec.layer, "encoding": encoding}
+
+
 def read_inputs(scheme: Scheme, *, repair: bool = False) -> Inputs:
     """Read and validate the scheme's layers and bring them to the working CRS."""
     repairs = RepairLog()
     crs = scheme.working_crs
     bspec = scheme.layer("boundary")
-    boundary_gdf = read_layer(bspec.path, layer=bspec.layer, what="boundary layer", repair=repair, repairs=repairs).to_crs(crs)
+    boundary_gdf = read_layer(bspec.path, what="boundary layer", repair=repair, repairs=repairs,
+                              **_layer_kwargs(scheme, "boundary")).to_crs(crs)
     boundary = geoprocess.union(boundary_gdf.geometry.values)
+    check_working_crs(scheme, boundary)
     rivers = None
     if "rivers" in scheme.layers:
         rspec = scheme.layer("rivers")
         name_field = rspec.options.get("name_field", "name")
-        rivers = read_layer(rspec.path, layer=rspec.layer, what="rivers layer", geom_types=LINEAR,
-                            required_columns=[name_field]).to_crs(crs)
+        rivers = read_layer(rspec.path, what="rivers layer", geom_types=LINEAR, required_columns=[name_field],
+                            **_layer_kwargs(scheme, "rivers")).to_crs(crs)
     elif scheme.strips:
         raise SchemeError(f"{scheme.path}: [[strips]] need a [layers.rivers] section")
     zspec = scheme.layer("zones")
-    zones = read_layer(zspec.path, layer=zspec.layer, what="zones layer", required_columns=ZONE_COLUMNS,
-                       code_columns=("code", "level"), repair=repair, repairs=repairs).to_crs(crs)
+    zones = read_layer(zspec.path, what="zones layer", required_columns=ZONE_COLUMNS, code_columns=("code", "level"),
+                       repair=repair, repairs=repairs, **_layer_kwargs(scheme, "zones")).to_crs(crs)
     context = {}
     for name, types in CONTEXT_LAYERS.items():
         if name in scheme.layers and scheme.layer(name).path.exists():
             spec = scheme.layer(name)
-            context[name] = read_layer(spec.path, layer=spec.layer, what=f"{name} layer", geom_types=types).to_crs(crs)
+            context[name] = read_layer(spec.path, what=f"{name} layer", geom_types=types,
+                                       **_layer_kwargs(scheme, name)).to_crs(crs)
     return Inputs(boundary, boundary_gdf, rivers, zones, context, repairs)
 
 
@@ -143,10 +177,14 @@ def _assign_levels(zones: gpd.GeoDataFrame, scheme: Scheme, label: str) -> gpd.G
         if row["category"] not in CATEGORIES:
             raise LayerError(f"{label}: zone {row['code']!r} has category {row['category']!r}; use one of {', '.join(CATEGORIES)}")
         fixed = scheme.level_for(row["category"])
+        raw_level = row["level"]
         try:
-            level = int(row["level"])
+            level = int(float(raw_level))
+            whole = float(raw_level) == level
         except (TypeError, ValueError):
-            raise LayerError(f"{label}: zone {row['code']!r} has level {row['level']!r}; use 1 or 2") from None
+            whole = False
+        if not whole:
+            raise LayerError(f"{label}: zone {row['code']!r} has level {raw_level!r}; use 1 or 2")
         if level not in (1, 2) or (fixed is not None and level != fixed):
             expected = "1 or 2" if fixed is None else str(fixed)
             raise LayerError(f"{label}: zone {row['code']!r} ({row['category']}) has level {level}; the scheme says {expected}")
@@ -187,6 +225,12 @@ def assemble_zones(scheme: Scheme, inputs: Inputs) -> gpd.GeoDataFrame:
     allz["diff_km2"] = allz["area_km2"] - allz["published_km2"]
     outside = allz.geometry.difference(inputs.boundary)
     allz["outside_county_km2"] = measure(outside.values, scheme)["area_km2"]
+    mostly_out = allz[allz["outside_county_km2"] > 0.5 * allz["area_km2"]]
+    if len(mostly_out):
+        r = mostly_out.iloc[0]
+        raise LayerError(
+            f"{label}: zone {r['zone_id']} lies {100 * r['outside_county_km2'] / r['area_km2']:.0f} % outside the county "
+            f"boundary ({len(mostly_out)} zone part(s) in all); is the layer's CRS label right, and is it this county's layer?")
     order = ["zone_id", "code", "level", "name", "category", "published_km2", "area_km2", "area_ellipsoidal_km2",
              "area_planar_km2", "diff_km2", "outside_county_km2", *PROVENANCE_COLUMNS, "geometry"]
     return allz[order].sort_values(["code", "level"]).reset_index(drop=True)
@@ -227,32 +271,13 @@ def summarise(scheme: Scheme, zones: gpd.GeoDataFrame, overlaps: gpd.GeoDataFram
     return out
 
 
-def _write_gpkg(dest: Path, layers: dict[str, gpd.GeoDataFrame]) -> None:
-    with _io.atomic_path(dest) as tmp:
-        for name, gdf in layers.items():
-            pyogrio.write_dataframe(gdf, tmp, layer=name, driver="GPKG", append=tmp.exists())
+def _write_gpkg(path: Path, layers: dict[str, gpd.GeoDataFrame]) -> None:
+    for name, gdf in layers.items():
+        pyogrio.write_dataframe(gdf, path, layer=name, driver="GPKG", append=path.exists())
 
 
-def build(scheme: Scheme, *, out_dir: str | Path | None = None, repair: bool = False,
-          overwrite: bool = True) -> BuildResult:
-    """Build the zones GeoPackage, area table and manifest for a scheme.
-
-    Parameters
-    ----------
-    scheme
-        A loaded scheme (:func:`zoning.scheme.load_scheme`).
-    out_dir
-        Output folder (default ``out/<county>/``).
-    repair
-        Repair invalid input geometries (logged per feature) instead of stopping.
-    overwrite
-        Replace existing outputs (atomically). Without it an existing ``zones.gpkg`` stops the build.
-    """
-    out = Path(out_dir) if out_dir else settings.county_out_dir(scheme.county)
-    result = BuildResult(out / settings.zones_filename, out / "areas.csv", out / "areas.json", out / "manifest.json")
-    if result.zones_gpkg.exists() and not overwrite:
-        raise OutputError(f"{result.zones_gpkg} exists; pass --overwrite to replace it")
-    inputs = read_inputs(scheme, repair=repair)
+def _compute(scheme: Scheme, inputs: Inputs):
+    """Zones, overlaps, level unions, whole union and the summary, all in memory."""
     zones = assemble_zones(scheme, inputs)
     overlaps = overlaps_table(zones, scheme)
     level_rows = [{"level": lv, "geometry": geoprocess.union(zones.loc[zones["level"] == lv].geometry.values)}
@@ -271,14 +296,40 @@ def build(scheme: Scheme, *, out_dir: str | Path | None = None, repair: bool = F
             strips_open.append({"code": rule.code, "river": rule.river, "reach": "whole river inside the county",
                                 **{k: float(v[0]) for k, v in areas.items()}})
     summary["strips_uncalibrated"] = strips_open
+    return zones, overlaps, level_union, whole, summary
+
+
+def build(scheme: Scheme, *, out_dir: str | Path | None = None, repair: bool = False,
+          overwrite: bool = True) -> BuildResult:
+    """Build the zones GeoPackage, area table and manifest for a scheme.
+
+    Parameters
+    ----------
+    scheme
+        A loaded scheme (:func:`zoning.scheme.load_scheme`).
+    out_dir
+        Output folder (default ``out/<county>/``).
+    repair
+        Repair invalid input geometries (logged per feature) instead of stopping.
+    overwrite
+        Replace existing outputs (atomically, all four together). Without it any existing output stops the build.
+    """
+    out = Path(out_dir) if out_dir else settings.county_out_dir(scheme.county)
+    result = BuildResult(out / settings.zones_filename, out / "areas.csv", out / "areas.json", out / "manifest.json")
+    outputs = (result.zones_gpkg, result.areas_csv, result.areas_json, result.manifest_json)
+    existing = [p.name for p in outputs if p.exists()]
+    if existing and not overwrite:
+        raise OutputError(f"{out}: {', '.join(existing)} exist(s); pass --overwrite to replace the build outputs")
+    inputs = read_inputs(scheme, repair=repair)
+    try:
+        zones, overlaps, level_union, whole, summary = _compute(scheme, inputs)
+    except shapely.errors.GEOSException as exc:
+        raise LayerError(f"geometry operation failed ({exc}); check the input layers' CRS labels, or rerun with --repair") from exc
     layers = {"zones": zones, "level_union": level_union, "overlaps": overlaps, "union": whole,
               "boundary": inputs.boundary_gdf, **inputs.context}
     if inputs.rivers is not None:
         layers["rivers"] = inputs.rivers
-    _write_gpkg(result.zones_gpkg, layers)
     table = pd.DataFrame(zones.drop(columns="geometry"))
-    with _io.atomic_path(result.areas_csv) as tmp:
-        table.to_csv(tmp, index=False, encoding="utf-8")
     manifest = {
         "county": scheme.county, "built_at": _io.utc_now(), "scheme": str(scheme.path.name), "scheme_sha256": scheme.sha256,
         "working_crs": describe_crs(scheme.working_crs), "area_method": scheme.area_method,
@@ -287,12 +338,17 @@ def build(scheme: Scheme, *, out_dir: str | Path | None = None, repair: bool = F
         "buffer_quad_segs": scheme.quad_segs, "min_overlap_m2": scheme.min_overlap_m2, "grid_size": None,
         "inputs": {str(p.relative_to(scheme.dir)): _io.sha256(p) for p in scheme.input_files()},
         "repairs": inputs.repairs.notes, "packages": _io.package_versions(),
-        "outputs": {"zones_gpkg": result.zones_gpkg.name, "zones_gpkg_sha256": _io.sha256(result.zones_gpkg)},
     }
-    _io.write_json(result.areas_json, {"manifest": manifest, "summary": summary,
-                                        "zones": json.loads(table.to_json(orient="records", force_ascii=False)),
-                                        "overlaps": json.loads(pd.DataFrame(overlaps.drop(columns="geometry")).to_json(orient="records", force_ascii=False))})
-    _io.write_json(result.manifest_json, manifest)
+    # the four outputs belong together: written to temporary files, then renamed together
+    with _io.atomic_paths(*outputs) as (gpkg_tmp, csv_tmp, json_tmp, manifest_tmp):
+        _write_gpkg(gpkg_tmp, layers)
+        table.to_csv(csv_tmp, index=False, encoding="utf-8")
+        manifest["outputs"] = {"zones_gpkg": result.zones_gpkg.name, "zones_gpkg_sha256": _io.sha256(gpkg_tmp)}
+        areas = {"manifest": manifest, "summary": summary,
+                 "zones": json.loads(table.to_json(orient="records", force_ascii=False)),
+                 "overlaps": json.loads(pd.DataFrame(overlaps.drop(columns="geometry")).to_json(orient="records", force_ascii=False))}
+        json_tmp.write_text(json.dumps(areas, ensure_ascii=False, indent=2, default=str) + "\n", encoding="utf-8")
+        manifest_tmp.write_text(json.dumps(manifest, ensure_ascii=False, indent=2, default=str) + "\n", encoding="utf-8")
     result.summary = summary
     log.info("built %d zone parts, %d overlaps -> %s", len(zones), len(overlaps), result.zones_gpkg)
     return result

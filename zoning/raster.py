@@ -49,6 +49,9 @@ COLORMAP = {
     NODATA: (0, 0, 0, 255),
 }
 BLOCKSIZE = 512
+#: Largest grid written or counted: about 6 bytes a cell are in memory at once (grid, masks, in-memory GeoTIFF).
+MAX_CELLS = 1_000_000_000
+SUFFIXES = (".tif", ".tiff")
 
 _REQUIRED = {
     "level_union": ("level",),
@@ -69,17 +72,42 @@ def _level_geoms(zones_gpkg: Path) -> tuple[dict[int, object], object, gpd.GeoDa
     return levels, shapely.union_all(bnd.geometry.to_numpy()), lu
 
 
-def grid_for(bounds: tuple[float, float, float, float], cell_size: float) -> tuple[Affine, int, int]:
-    """Transform, width and height of the grid aligned to multiples of ``cell_size`` that covers ``bounds``."""
-    if not cell_size > 0:
-        raise ValueError(f"cell size must be positive, got {cell_size}")
+def _cells(bounds: tuple[float, float, float, float], cell_size: float) -> tuple[float, float, int, int]:
+    """Origin (x0, y1) and width, height of the grid aligned to multiples of ``cell_size`` covering ``bounds``."""
     xmin, ymin, xmax, ymax = bounds
-    x0 = math.floor(xmin / cell_size) * cell_size
-    y0 = math.floor(ymin / cell_size) * cell_size
-    x1 = math.ceil(xmax / cell_size) * cell_size
-    y1 = math.ceil(ymax / cell_size) * cell_size
-    width = int(round((x1 - x0) / cell_size))
-    height = int(round((y1 - y0) / cell_size))
+    x0, y0 = math.floor(xmin / cell_size) * cell_size, math.floor(ymin / cell_size) * cell_size
+    x1, y1 = math.ceil(xmax / cell_size) * cell_size, math.ceil(ymax / cell_size) * cell_size
+    return x0, y1, int(round((x1 - x0) / cell_size)), int(round((y1 - y0) / cell_size))
+
+
+def smallest_cell_size(bounds: tuple[float, float, float, float]) -> float:
+    """The smallest cell size, in two significant digits, whose grid over ``bounds`` has at most :data:`MAX_CELLS`."""
+    xmin, ymin, xmax, ymax = bounds
+    cs = math.sqrt((xmax - xmin) * (ymax - ymin) / MAX_CELLS)
+    step = 10.0 ** (math.floor(math.log10(cs)) - 1)
+    cs = math.ceil(cs / step) * step
+    while math.prod(_cells(bounds, cs)[2:]) > MAX_CELLS:
+        cs += step
+    return float(f"{cs:.12g}")
+
+
+def grid_for(bounds: tuple[float, float, float, float], cell_size: float) -> tuple[Affine, int, int]:
+    """Transform, width and height of the grid aligned to multiples of ``cell_size`` that covers ``bounds``.
+
+    Raises :class:`OutputError` for a cell size that is not a positive finite number, larger than the area's
+    narrower side (the raster would say nothing) or so small that the grid exceeds :data:`MAX_CELLS`.
+    """
+    if not (math.isfinite(cell_size) and cell_size > 0):
+        raise OutputError(f"cell size {cell_size!r} is not a positive finite number of metres; use e.g. 10")
+    xmin, ymin, xmax, ymax = bounds
+    side = min(xmax - xmin, ymax - ymin)
+    if cell_size > side:
+        raise OutputError(f"cell size {cell_size:g} m is larger than the county ({(xmax - xmin) / 1e3:.1f} x "
+                          f"{(ymax - ymin) / 1e3:.1f} km); use a cell size below {side:.0f} m")
+    x0, y1, width, height = _cells(bounds, cell_size)
+    if width * height > MAX_CELLS:
+        raise OutputError(f"cell size {cell_size:g} m gives a raster of {width} x {height} = {width * height:.3g} cells "
+                          f"(limit {MAX_CELLS:.0e}); use a cell size of at least {smallest_cell_size(bounds):g} m")
     return Affine(cell_size, 0.0, x0, 0.0, -cell_size, y1), width, height
 
 
@@ -110,6 +138,8 @@ def rasterize_zones(zones_gpkg: str | os.PathLike[str], out_tif: str | os.PathLi
     cell_size
         Cell size in metres of the working CRS; the grid origin is a multiple of it.
     """
+    if Path(out_tif).suffix.lower() not in SUFFIXES:
+        raise OutputError(f"{out_tif}: a GeoTIFF needs a .tif or .tiff name, e.g. {Path(out_tif).with_suffix('.tif')}")
     zones_gpkg = Path(zones_gpkg)
     levels, boundary, lu = _level_geoms(zones_gpkg)
     arr, transform = level_array(levels, boundary, cell_size)
@@ -169,6 +199,8 @@ def crosscheck(zones_gpkg: str | os.PathLike[str], *, cell_sizes: tuple[float, .
     """
     zones_gpkg = Path(zones_gpkg)
     levels, boundary, _ = _level_geoms(zones_gpkg)
+    for cs in cell_sizes:  # refuse a bad size before counting any
+        grid_for(shapely.bounds(boundary).tolist(), cs)
     targets = _vector_targets(levels)
     rows = []
     for cs in cell_sizes:

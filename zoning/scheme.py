@@ -10,6 +10,7 @@ import csv
 import hashlib
 import io
 import logging
+import math
 import tomllib
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -53,6 +54,8 @@ class Printed:
             dec = Decimal(text.strip())
         except InvalidOperation as exc:
             raise SchemeError(f"{where}: {text!r} is not a number; write it as printed, e.g. 0.131") from exc
+        if not dec.is_finite() or dec < 0:
+            raise SchemeError(f"{where}: {text!r} is not an area; areas are finite and not negative, e.g. 0.131")
         exponent = dec.as_tuple().exponent
         decimals = -exponent if isinstance(exponent, int) and exponent < 0 else 0
         return cls(text.strip(), float(dec), decimals)
@@ -208,6 +211,63 @@ def _require(table: dict[str, Any], key: str, *, where: str) -> Any:
     return table[key]
 
 
+def _table(raw: dict[str, Any], key: str, *, where: str, required: bool = True) -> dict[str, Any]:
+    """A TOML table (section) of the scheme; SchemeError if it is missing or not a table."""
+    if key not in raw:
+        if required:
+            raise SchemeError(f"{where}: missing section [{key}]")
+        return {}
+    value = raw[key]
+    if not isinstance(value, dict):
+        raise SchemeError(f"{where}: [{key}] must be a table (a [{key}] section with keys), got {value!r}")
+    return value
+
+
+def _number(table: dict[str, Any], key: str, *, where: str, default: float | None = None, minimum: float | None = None,
+            positive: bool = False, optional: bool = False) -> float | None:
+    """A finite number from the scheme (ints and floats; not strings or booleans)."""
+    if key not in table:
+        if optional or default is not None:
+            return default
+        raise SchemeError(f"{where}: missing key {key!r}")
+    value = table[key]
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise SchemeError(f"{where}: {key} = {value!r} must be a finite number, e.g. {key} = 500.0")
+    if positive and value <= 0:
+        raise SchemeError(f"{where}: {key} = {value!r} must be greater than 0")
+    if minimum is not None and value < minimum:
+        raise SchemeError(f"{where}: {key} = {value!r} must be at least {minimum:g}")
+    return float(value)
+
+
+def _integer(table: dict[str, Any], key: str, *, where: str, default: int, allowed: tuple[int, ...] | None = None,
+             minimum: int | None = None) -> int:
+    """A whole number from the scheme (not a float, string or boolean)."""
+    value = table.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise SchemeError(f"{where}: {key} = {value!r} must be a whole number, e.g. {key} = {default}")
+    if (allowed is not None and value not in allowed) or (minimum is not None and value < minimum):
+        rule = f"one of {', '.join(map(str, allowed))}" if allowed is not None else f">= {minimum}"
+        raise SchemeError(f"{where}: {key} = {value!r} must be {rule}")
+    return value
+
+
+def _text(table: dict[str, Any], key: str, *, where: str, default: str | None = None) -> str:
+    value = table.get(key, default)
+    if value is None:
+        raise SchemeError(f"{where}: missing key {key!r}")
+    if not isinstance(value, str) or not value.strip():
+        raise SchemeError(f"{where}: {key} = {value!r} must be a non-empty text in quotes")
+    return value
+
+
+def _flag(table: dict[str, Any], key: str, *, where: str, default: bool) -> bool:
+    value = table.get(key, default)
+    if not isinstance(value, bool):
+        raise SchemeError(f"{where}: {key} = {value!r} must be true or false (no quotes)")
+    return value
+
+
 def _read_toml(path: Path) -> dict[str, Any]:
     if not path.is_file():
         raise SchemeError(f"{path}: file not found")
@@ -241,6 +301,10 @@ def load_published(path: Path) -> PublishedTable:
     for offset, row in enumerate(reader):
         line = skipped + 2 + offset  # 1-based file line (header is skipped + 1)
         where = f"{path.name} line {line}"
+        if None in row or any(v is None for v in row.values()):
+            fields = sum(v is not None for k, v in row.items() if k is not None) + len(row.get(None) or [])
+            raise SchemeError(f"{where}: has {fields} fields, the header has {len(reader.fieldnames)}; quote values "
+                              "that contain commas (a decimal comma? write 0.131, not 0,131)")
         kind = (row["row_type"] or "").strip()
 
         def num(col: str) -> Printed | None:
@@ -285,30 +349,34 @@ def load_published(path: Path) -> PublishedTable:
     return PublishedTable(path, tuple(zones), subtotal[0], subtotal[1], subtotal[2], total[0])
 
 
-def _strip_rule(raw: dict[str, Any], *, where: str) -> StripRule:
-    def opt_float(key: str) -> float | None:
-        value = raw.get(key)
-        return None if value is None else float(value)
-
-    rule = StripRule(
-        code=str(_require(raw, "code", where=where)),
+def _strip_rule(raw: Any, *, where: str, layers: dict[str, "LayerSpec"]) -> StripRule:
+    if not isinstance(raw, dict):
+        raise SchemeError(f"{where}: each strip must be a [[strips]] table, got {raw!r}")
+    reach_from = _number(raw, "reach_from_m", where=where, optional=True, minimum=0.0)
+    reach_to = _number(raw, "reach_to_m", where=where, optional=True, positive=True)
+    if reach_from is not None and reach_to is not None and reach_to <= reach_from:
+        raise SchemeError(f"{where}: reach_to_m ({reach_to:g}) must be greater than reach_from_m ({reach_from:g})")
+    clip_to = raw.get("clip_to")
+    if clip_to is not None and (not isinstance(clip_to, str) or clip_to not in layers):
+        raise SchemeError(f"{where}: clip_to = {clip_to!r} names no layer; declare [layers.{clip_to}] or use one of "
+                          f"{', '.join(sorted(layers)) or 'none'}")
+    category = _text(raw, "category", where=where, default="xiang_strip")
+    if category not in CATEGORIES:
+        raise SchemeError(f"{where}: category {category!r} unknown; use one of {', '.join(CATEGORIES)}")
+    return StripRule(
+        code=_text(raw, "code", where=where),
         name=str(raw.get("name", "")),
-        category=str(raw.get("category", "xiang_strip")),
-        level=int(raw.get("level", 1)),
-        river=str(_require(raw, "river", where=where)),
-        distance_m=float(_require(raw, "distance_m", where=where)),
-        half_width_m=float(raw.get("half_width_m", 0.0)),
-        reach_from_m=opt_float("reach_from_m"),
-        reach_to_m=opt_float("reach_to_m"),
-        clip_to=raw.get("clip_to"),
-        reconstructed=bool(raw.get("reconstructed", False)),
+        category=category,
+        level=_integer(raw, "level", where=where, default=1, allowed=(1, 2)),
+        river=_text(raw, "river", where=where),
+        distance_m=_number(raw, "distance_m", where=where, positive=True),
+        half_width_m=_number(raw, "half_width_m", where=where, default=0.0, minimum=0.0),
+        reach_from_m=reach_from,
+        reach_to_m=reach_to,
+        clip_to=clip_to,
+        reconstructed=_flag(raw, "reconstructed", where=where, default=False),
         note=str(raw.get("note", "")),
     )
-    if rule.distance_m <= 0 or rule.half_width_m < 0:
-        raise SchemeError(f"{where}: distance_m must be > 0 and half_width_m >= 0")
-    if rule.category not in CATEGORIES:
-        raise SchemeError(f"{where}: category {rule.category!r} unknown; use one of {', '.join(CATEGORIES)}")
-    return rule
 
 
 def scheme_path(county: str | Path) -> Path:
@@ -332,28 +400,37 @@ def load_scheme(county: str | Path | None = None) -> Scheme:
     raw = _read_toml(path)
     base = path.parent
     where = str(path)
-    county_tbl = _require(raw, "county", where=where)
-    plan = raw.get("plan", {})
-    crs = as_crs(_require(_require(raw, "crs", where=where), "working", where=f"{where} [crs]"), what=f"{where} [crs] working")
+    county_tbl = _table(raw, "county", where=where)
+    plan = _table(raw, "plan", where=where, required=False)
+    crs_tbl = _table(raw, "crs", where=where)
+    crs = as_crs(_text(crs_tbl, "working", where=f"{where} [crs]"), what=f"{where} [crs] working")
     if not crs.is_projected:
         raise SchemeError(f"{where}: [crs] working must be a projected CRS (buffers are taken in metres), got {crs.name}")
-    method = _require(_require(raw, "area", where=where), "method", where=f"{where} [area]")
+    method = _text(_table(raw, "area", where=where), "method", where=f"{where} [area]")
     if method not in AREA_METHODS:
         raise SchemeError(f"{where}: [area] method {method!r} unknown; choose one of {', '.join(AREA_METHODS)}")
-    geometry = raw.get("geometry", {})
-    quad_segs = int(geometry.get("quad_segs", 16))
-    if quad_segs < 1:
-        raise SchemeError(f"{where}: [geometry] quad_segs must be >= 1")
+    geometry = _table(raw, "geometry", where=where, required=False)
+    quad_segs = _integer(geometry, "quad_segs", where=f"{where} [geometry]", default=16, minimum=1)
+    min_overlap = _number(geometry, "min_overlap_m2", where=f"{where} [geometry]", default=1.0, minimum=0.0)
     layers = {}
-    for name, spec in raw.get("layers", {}).items():
-        lpath = base / _require(spec, "path", where=f"{where} [layers.{name}]")
-        layers[name] = LayerSpec(name, lpath, spec.get("layer"), {k: v for k, v in spec.items() if k not in ("path", "layer")})
-    levels = raw.get("levels", {})
+    for name, spec in _table(raw, "layers", where=where).items():
+        lwhere = f"{where} [layers.{name}]"
+        if not isinstance(spec, dict):
+            raise SchemeError(f"{lwhere}: must be a table with at least path = \"...\"")
+        lpath = base / _text(spec, "path", where=lwhere)
+        layer = spec.get("layer")
+        if layer is not None and not isinstance(layer, str):
+            raise SchemeError(f"{lwhere}: layer = {layer!r} must be a layer name in quotes")
+        layers[name] = LayerSpec(name, lpath, layer, {k: v for k, v in spec.items() if k not in ("path", "layer")})
+    levels = _table(raw, "levels", where=where)
     for category, rule in levels.items():
-        if category not in CATEGORIES or rule not in ("feature", 1, 2):
+        if category not in CATEGORIES or isinstance(rule, bool) or rule not in ("feature", 1, 2):
             raise SchemeError(f"{where}: [levels] {category} = {rule!r}; categories are {', '.join(CATEGORIES)}, levels 1, 2 or 'feature'")
-    strips = tuple(_strip_rule(s, where=f"{where} [[strips]] #{i + 1}") for i, s in enumerate(raw.get("strips", [])))
-    deduct = raw.get("accounting", {}).get("deduct", "published")
+    strips_raw = raw.get("strips", [])
+    if not isinstance(strips_raw, list):
+        raise SchemeError(f"{where}: strips must be [[strips]] tables (double brackets), got [strips]")
+    strips = tuple(_strip_rule(s, where=f"{where} [[strips]] #{i + 1}", layers=layers) for i, s in enumerate(strips_raw))
+    deduct = _table(raw, "accounting", where=where, required=False).get("deduct", "published")
     if deduct not in ("published", "none", "all"):
         raise SchemeError(f"{where}: [accounting] deduct = {deduct!r}; choose 'published', 'all' or 'none'")
     published = load_published(base / plan.get("published_table", "published.csv"))
@@ -363,7 +440,7 @@ def load_scheme(county: str | Path | None = None) -> Scheme:
     scheme = Scheme(
         county=str(county_tbl.get("id", base.name)), dir=base, path=path,
         sha256=hashlib.sha256(path.read_bytes()).hexdigest(), info=county_tbl, plan=plan, working_crs=crs,
-        area_method=method, quad_segs=quad_segs, min_overlap_m2=float(geometry.get("min_overlap_m2", 1.0)),
+        area_method=method, quad_segs=quad_segs, min_overlap_m2=min_overlap,
         layers=layers, levels=levels, strips=strips, deduct=deduct, published=published, facts=facts,
         source_text_path=(base / source_text) if source_text else None,
     )
