@@ -105,12 +105,11 @@ def test_reconcile_without_a_build_says_what_to_run(county_scheme, tmp_path):
 def test_geometry_the_table_does_not_account_for_fails(county_dir, tmp_path):
     from shapely.geometry import box
 
-    from tests.fixtures.county import ZONE_ATTRS, boxes, zones_frame
+    from tests.fixtures.county import boxes, zones_frame
 
-    ZONE_ATTRS.setdefault("X01", ("表外区", "town_builtup"))
     parts = {**boxes(), "X01-1": box(403000, 2968000, 404000, 2969000)}
     (county_dir / "zones" / "zones.gpkg").unlink()
-    zones_frame(parts).to_file(county_dir / "zones" / "zones.gpkg", layer="zones")
+    zones_frame(parts, {"X01": ("表外区", "town_builtup")}).to_file(county_dir / "zones" / "zones.gpkg", layer="zones")
     scheme = load_scheme(county_dir)
     pipeline.build(scheme, out_dir=tmp_path / "o")
     rec = reconcile.reconcile(scheme, zones_gpkg=tmp_path / "o" / "zones.gpkg")
