@@ -42,7 +42,8 @@ def browser_page(tmp_path_factory: pytest.TempPathFactory):
     sync_api = pytest.importorskip("playwright.sync_api")
     folder = tmp_path_factory.mktemp("browser")
     gpkg = write_zones_fixture(folder / "zones", names={"C01": XSS})
-    html = build_map(gpkg, folder / "map.html", basemap="none", title_info={"title": "衡南县畜禽养殖禁养区划定方案"})
+    title = {"county": "衡南县", "title": "衡南县畜禽养殖禁养区划定方案", "document": "清政发[2020]2号 (HNDR-2020-00001)"}
+    html = build_map(gpkg, folder / "map.html", basemap="none", title_info=title)  # as `zoning map` titles Hengnan
     events: dict[str, list] = {"console": [], "requests": [], "dialogs": []}
     with sync_api.sync_playwright() as p, tempfile.TemporaryDirectory() as user_data:
         ctx = p.chromium.launch_persistent_context(
@@ -55,6 +56,7 @@ def browser_page(tmp_path_factory: pytest.TempPathFactory):
         page.on("dialog", lambda d: (events["dialogs"].append(d.message), d.dismiss()))
         page.goto(html.as_uri())
         page.wait_for_function("window.zoningMap !== undefined && window.zoning.map !== undefined")
+        page.wait_for_function("!zoningMap._animatingZoom")  # Leaflet ignores setView during the opening fitBounds zoom
         yield page, events
         ctx.close()
 
@@ -74,6 +76,25 @@ def test_layer_control_lists_the_layers(browser_page) -> None:
     page, events = browser_page
     labels = [t.strip() for t in page.locator(".leaflet-control-layers-overlays label").all_inner_texts()]
     assert sorted(labels) == sorted(LAYER_NAMES.values())
+
+
+def test_title_clear_of_the_controls_and_search_placeholder_whole(browser_page) -> None:
+    page, _ = browser_page  # 1280 px wide
+    boxes = page.evaluate("""() => Object.fromEntries(['.zoning-title', '.leaflet-control-layers', '.leaflet-top.leaflet-left']
+        .map(s => { const r = document.querySelector(s).getBoundingClientRect(); return [s, [r.left, r.top, r.right, r.bottom]]; }))""")
+    title = boxes[".zoning-title"]
+    for other in (".leaflet-control-layers", ".leaflet-top.leaflet-left"):
+        left, top, right, bottom = boxes[other]
+        assert right <= title[0] or left >= title[2] or bottom <= title[1] or top >= title[3], (other, boxes)
+    # the placeholder, typed in, fits the box without scrolling
+    scroll_px, box_px = page.evaluate("""() => {
+        const input = document.querySelector('.zoning-search input');
+        input.value = input.placeholder;
+        const size = [input.scrollWidth, input.clientWidth];
+        input.value = '';
+        return size;
+    }""")
+    assert scroll_px <= box_px, (scroll_px, box_px)
 
 
 def test_click_inside_level1_square_reports_that_zone(browser_page) -> None:

@@ -16,7 +16,7 @@ from pyproj import Transformer
 from tests.fixtures.zones_fixture import BUILT_AT, J01_CENTRE, write_zones_fixture
 from zoning._io import sha256
 from zoning.cli.main import cli
-from zoning.errors import LayerError, ZonesNotBuiltError
+from zoning.errors import LayerError, OutputError, ZonesNotBuiltError
 from zoning.maps import LAYER_NAMES, build_map, display_geometries, feature_collection
 
 XSS = "<script>alert(1)</script>"
@@ -118,3 +118,27 @@ def test_cli_map(gpkg: Path, tmp_path: Path) -> None:
     assert r.exit_code == 1 and "--overwrite" in r.output
     r = runner.invoke(cli, ["map", "--zones", str(tmp_path / "x.gpkg"), "--out", str(tmp_path / "y.html")])
     assert r.exit_code == 1 and "make zones" in r.output and "Traceback" not in r.output
+
+
+@pytest.mark.parametrize(("kwargs", "message"), [
+    ({"out": "map.txt"}, r"map.txt: the map is a web page and needs a .html or .htm name, e.g. .*map.html"),
+    ({"simplify_m": float("nan")}, "simplify tolerance nan is not a finite number ≥ 0"),
+    ({"simplify_m": float("inf")}, "simplify tolerance inf is not a finite number ≥ 0"),
+    ({"simplify_m": -1.0}, "simplify tolerance -1.0 is not a finite number ≥ 0"),
+])
+def test_bad_output_name_or_simplify(gpkg: Path, tmp_path: Path, kwargs: dict, message: str) -> None:
+    out = tmp_path / kwargs.pop("out", "m.html")
+    with pytest.raises(OutputError, match=message):
+        build_map(gpkg, out, basemap="none", **kwargs)
+    assert not out.exists()
+
+
+@pytest.mark.parametrize(("name", "args", "code", "message"), [
+    ("map.txt", [], 1, "map.txt: the map is a web page and needs a .html or .htm name"),
+    ("m.html", ["--simplify", "nan"], 2, "Invalid value for '--simplify': nan is not a finite number of metres"),
+    ("m.html", ["--simplify", "inf"], 2, "Invalid value for '--simplify': inf is not a finite number of metres"),
+])
+def test_cli_map_bad_options(gpkg: Path, tmp_path: Path, name: str, args: list[str], code: int, message: str) -> None:
+    r = CliRunner().invoke(cli, ["map", "--zones", str(gpkg), "--out", str(tmp_path / name), "--basemap", "none", *args])
+    assert r.exit_code == code and message in r.output and "Traceback" not in r.output, r.output
+    assert not list(tmp_path.iterdir())

@@ -13,11 +13,26 @@ import shapely
 from click.testing import CliRunner
 from pyproj import CRS
 
-from tests.fixtures.zones_fixture import J01_CENTRE, J02_CENTRE, X0, Y0, boundary_polygon, write_zones_fixture
+from tests.fixtures.zones_fixture import (
+    J01_CENTRE,
+    J02_CENTRE,
+    X0,
+    Y0,
+    boundary_polygon,
+    write_zones_fixture,
+)
 from zoning._io import sha256
 from zoning.cli.main import cli
-from zoning.errors import LayerError, ZonesNotBuiltError
-from zoning.raster import COLORMAP, NODATA, crosscheck, format_crosscheck, rasterize_zones
+from zoning.errors import LayerError, OutputError, ZonesNotBuiltError
+from zoning.raster import (
+    COLORMAP,
+    MAX_CELLS,
+    NODATA,
+    crosscheck,
+    format_crosscheck,
+    grid_for,
+    rasterize_zones,
+)
 
 
 @pytest.fixture(scope="module")
@@ -130,3 +145,55 @@ def test_cli_raster_writes_and_refuses_to_clobber(gpkg: Path, tmp_path: Path) ->
     assert r.exit_code == 1 and "--overwrite" in r.output and "Traceback" not in r.output
     r = runner.invoke(cli, ["raster", "--zones", str(tmp_path / "missing.gpkg"), "--out", str(tmp_path / "x.tif")])
     assert r.exit_code == 1 and "make zones" in r.output and "Traceback" not in r.output
+
+
+@pytest.mark.parametrize(("cell", "message"), [
+    (float("nan"), "cell size nan is not a positive finite number of metres"),
+    (float("inf"), "cell size inf is not a positive finite number of metres"),
+    (0.0, "cell size 0.0 is not a positive finite number of metres"),
+    (-10.0, "cell size -10.0 is not a positive finite number of metres"),
+    # fixture county: 13 200 x 11 000 m
+    (0.001, (r"cell size 0.001 m gives a raster of 13200000 x 11000000 = 1.45e\+14 cells \(limit 1e\+09\); "
+             r"use a cell size of at least 0.39 m")),
+    (20_000.0, r"cell size 20000 m is larger than the county \(13.2 x 11.0 km\); use a cell size below 11000 m"),
+])
+def test_bad_cell_sizes_are_refused_before_any_work(gpkg: Path, tmp_path: Path, cell: float, message: str) -> None:
+    with pytest.raises(OutputError, match=message):
+        rasterize_zones(gpkg, tmp_path / "z.tif", cell_size=cell)
+    with pytest.raises(OutputError, match=message):
+        crosscheck(gpkg, cell_sizes=(40, cell))
+    assert not (tmp_path / "z.tif").exists()
+
+
+def test_smallest_cell_size_suggested_fits_the_limit() -> None:
+    bounds = boundary_polygon().bounds
+    _, w, h = grid_for(bounds, 0.39)
+    assert w * h <= MAX_CELLS
+    with pytest.raises(OutputError):
+        grid_for(bounds, 0.38)
+
+
+def test_geotiff_needs_a_tif_name(gpkg: Path, tmp_path: Path) -> None:
+    with pytest.raises(OutputError, match=r"z.png: a GeoTIFF needs a .tif or .tiff name, e.g. .*z.tif"):
+        rasterize_zones(gpkg, tmp_path / "z.png")
+    assert rasterize_zones(gpkg, tmp_path / "z.TIFF", cell_size=100).exists()
+    assert not (tmp_path / "z.png").exists()
+
+
+@pytest.mark.parametrize(("cell", "code", "message"), [
+    ("nan", 2, "Invalid value for '--cell-size': nan is not a finite number of metres"),
+    ("inf", 2, "Invalid value for '--cell-size': inf is not a finite number of metres"),
+    ("0", 2, "Invalid value for '--cell-size'"),
+    ("0.0001", 1, "use a cell size of at least 0.39 m"),
+    ("1e9", 1, "cell size 1e+09 m is larger than the county"),
+])
+def test_cli_raster_bad_cell_size(gpkg: Path, tmp_path: Path, cell: str, code: int, message: str) -> None:
+    r = CliRunner().invoke(cli, ["raster", "--zones", str(gpkg), "--out", str(tmp_path / "z.tif"), "--cell-size", cell])
+    assert r.exit_code == code and message in r.output and "Traceback" not in r.output, r.output
+    assert not (tmp_path / "z.tif").exists()
+
+
+def test_cli_raster_refuses_a_png_name(gpkg: Path, tmp_path: Path) -> None:
+    r = CliRunner().invoke(cli, ["raster", "--zones", str(gpkg), "--out", str(tmp_path / "z.png")])
+    assert r.exit_code == 1 and "needs a .tif or .tiff name" in r.output and "Traceback" not in r.output
+    assert not (tmp_path / "z.png").exists()

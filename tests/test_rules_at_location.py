@@ -2,22 +2,24 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from types import SimpleNamespace
 
 import pytest
 
+from zoning.errors import ZoningError
 from zoning.rules import at_location
 
 ALIASES = {"岐山镇": ["鸡笼镇", "岐山办事处"], "云集街道": ["云集镇"]}
 
 
-def stub(township, *, inside=True, zones=()):
+def stub(township, *, inside=True, zones=(), swapped=False):
     calls = []
 
     def lookup(lon, lat, *, county, **kw):
         calls.append((lon, lat, county, kw))
         return SimpleNamespace(township=township, township_approximate=True, zones=list(zones),
-                               inside_county=inside, verdict="stub verdict")
+                               inside_county=inside, verdict="stub verdict", swapped=swapped)
 
     lookup.calls = calls
     return lookup
@@ -60,6 +62,37 @@ def test_crs_is_passed_to_the_lookup_and_json_form():
     d = r.to_dict()
     assert d["date"] == "2020-03-01" and d["township"] == "花桥镇"
     assert d["documents"]["两线作战调度会讲话(2020-02-20)"][0]["row_id"] == "E01"
+
+
+def test_zone_status_follows_the_plans_dates_in_index_toml(monkeypatch):
+    lookup = stub("花桥镇", zones=[{"code": "J27", "name": "花桥镇", "level": 1}])
+    before = at_location.rules_at(113.06, 26.77, on="2020-02-27", county="hengnan", lookup=lookup, aliases={})
+    assert before.verdict is None and before.zone_status.startswith("not yet in force: 清政发[2020]2号 applies from 2020-02-28")
+    on = at_location.rules_at(113.06, 26.77, on="2020-02-28", county="hengnan", lookup=lookup, aliases={})
+    assert on.verdict == "stub verdict" and on.zone_status.startswith("in force")
+    # the dates are read from index.toml, not written in the code
+    index = at_location.load_index("hengnan")
+    docs = [dict(d, valid_to=dt.date(2021, 1, 1)) if d["id"] == "清政发[2020]2号" else d for d in index["documents"]]
+    monkeypatch.setattr(at_location, "load_index", lambda county=None: {**index, "documents": docs})
+    monkeypatch.setattr("zoning.rules.citations.load_index", lambda county=None: {**index, "documents": docs})
+    after = at_location.rules_at(113.06, 26.77, on="2021-01-02", county="hengnan", lookup=lookup, aliases={})
+    assert after.verdict is None and after.zone_status == "no longer in force: 清政发[2020]2号 applied until 2021-01-01"
+
+
+def test_swapped_flag_and_note_pass_through():
+    lookup = stub("花桥镇")
+    r = at_location.rules_at(26.77, 113.06, on="2020-03-01", county="hengnan", lookup=stub("花桥镇", swapped=True),
+                             aliases={})
+    assert r.swapped and r.notes == ("longitude and latitude looked swapped; read as lon=113.06, lat=26.77",)
+    assert r.to_dict()["swapped"] is True
+    assert not at_location.rules_at(113.06, 26.77, on="2020-03-01", county="hengnan", lookup=lookup, aliases={}).swapped
+
+
+def test_unknown_county_before_any_lookup():
+    lookup = stub("花桥镇")
+    with pytest.raises(ZoningError, match=r"^unknown county 'nosuch': no nosuch/ folder in .* \(counties: .*hengnan"):
+        at_location.rules_at(113.06, 26.77, on="2020-03-01", county="nosuch", lookup=lookup)
+    assert lookup.calls == []
 
 
 def test_aliases_read_from_township_seats():

@@ -68,9 +68,70 @@ def test_rules_at_with_stub(cli, monkeypatch):
     assert "health_units: 22 county-wide rows" in r.output
 
 
-def test_rules_at_bad_date(cli):
-    r = run(cli, "rules", "at", "112.48", "26.82", "--date", "2020-02-30")
-    assert r.exit_code == 1 and "bad date '2020-02-30'" in r.output
+@pytest.mark.parametrize("date", ["2020-02-30", "20200220", "", "0000-01-01", "2020-2-20"])
+def test_rules_at_bad_date(cli, date):
+    r = run(cli, "rules", "at", "112.48", "26.82", "--date", date)
+    assert r.exit_code == 1 and f"bad date '{date}': write it as YYYY-MM-DD" in r.output and "Traceback" not in r.output
+
+
+def test_enterprise_relief_year_zero(cli):
+    r = run(cli, "enterprise-relief", "--premises", "state", "--month", "0000-01", "--sector", "manufacturing")
+    assert r.exit_code == 1 and "bad month '0000-01'" in r.output and "Traceback" not in r.output
+
+
+@pytest.mark.parametrize("args", [("health-grade", "--event", "霍乱", "--cases", "1"),
+                                  ("rules", "at", "113.06", "26.77", "--date", "2020-03-01"),
+                                  ("enterprise-relief", "--premises", "state", "--month", "2020-04", "--sector", "other"),
+                                  ("rules", "verify")])
+def test_unknown_county(cli, args):
+    r = run(cli, *args, "--county", "nosuch")
+    assert r.exit_code == 1, r.output
+    assert "unknown county 'nosuch': no nosuch/ folder in" in r.output and "(counties: hengnan" in r.output
+    assert "zones.gpkg" not in r.output and "vocabulary.toml" not in r.output
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (("--event", "乙类传染病", "--excess", "nan"), "excess nan must be a finite number ≥ 0"),
+    (("--event", "乙类传染病", "--excess", "-5"), "excess -5 must be a finite number ≥ 0"),
+    (("--event", "食物中毒", "--deaths", "5", "--cases", "2"), "deaths (5) exceed people poisoned (2)"),
+    (("--event", "cholera", "--cases", "3", "--excess", "2"), "excess applies only to class_b_c"),
+])
+def test_health_grade_refuses_impossible_numbers(cli, args, message):
+    r = run(cli, "health-grade", *args)
+    assert r.exit_code == 1 and message in r.output and "Traceback" not in r.output
+
+
+def _stub_site(monkeypatch, **extra):
+    site = SimpleNamespace(township="花桥镇", township_approximate=True, inside_county=True, verdict="depends on size",
+                           zones=[{"code": "J27", "name": "花桥镇", "level": 1}], **extra)
+    real = at_location.rules_at
+    monkeypatch.setattr(at_location, "rules_at",
+                        lambda *a, **kw: real(*a, **kw, lookup=lambda *_a, **_k: site, aliases={}))
+
+
+@pytest.mark.parametrize("date", ["1800-01-01", "2020-02-20", "2020-02-27"])
+def test_rules_at_before_the_zoning_plan(cli, monkeypatch, date):
+    _stub_site(monkeypatch)
+    r = run(cli, "rules", "at", "113.06", "26.77", "--date", date)
+    assert r.exit_code == 0, r.output
+    assert (f"zone status: not yet in force: 清政发[2020]2号 applies from 2020-02-28; no zone ban applies on {date}"
+            in r.output)
+    assert "verdict:" not in r.output
+
+
+def test_rules_at_from_the_plans_issue(cli, monkeypatch):
+    _stub_site(monkeypatch)
+    r = run(cli, "rules", "at", "113.06", "26.77", "--date", "2020-02-28")
+    assert "zone status: in force (清政发[2020]2号, from 2020-02-28)" in r.output
+    assert "verdict: depends on size" in r.output
+
+
+def test_rules_at_reports_swapped_coordinates(cli, monkeypatch):
+    _stub_site(monkeypatch, swapped=True)
+    r = run(cli, "rules", "at", "26.77", "113.06", "--date", "2020-03-01")
+    assert "note: longitude and latitude looked swapped; read as lon=113.06, lat=26.77" in r.output
+    r = run(cli, "rules", "at", "26.77", "113.06", "--date", "2020-03-01", "--json")
+    assert '"swapped": true' in r.output
 
 
 def test_rules_verify(cli):

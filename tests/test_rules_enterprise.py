@@ -75,6 +75,7 @@ def test_in_force_dates(on, rent_row):
 @pytest.mark.parametrize(("kwargs", "message"), [
     ({"premises": "state", "month": "2020-13", "sector": "manufacturing"}, "bad month '2020-13'"),
     ({"premises": "state", "month": "April", "sector": "manufacturing"}, "write it as YYYY-MM"),
+    ({"premises": "state", "month": "0000-01", "sector": "manufacturing"}, "bad month '0000-01'.*year from 0001"),
     ({"premises": "rented", "month": "2020-04", "sector": "manufacturing"}, r"unknown premises 'rented'; choose one of: state"),
     ({"premises": "state", "month": "2020-04", "sector": "retail"}, r"unknown sector 'retail'; choose one of: manufacturing"),
 ])

@@ -64,8 +64,8 @@ def test_cholera_by_scope_and_flags():
     (101, 0, None, None),
     (5, 2, "IV", "IV-4"),
     (5, 3, "III", "III-8"),     # 3人以上 includes 3
-    (5, 9, "III", "III-8"),
-    (5, 10, "II", "II-11"),     # 10人以下 excludes 10 (III); 10人以上 includes it (II)
+    (9, 9, "III", "III-8"),     # 9 poisoned is no line; 9 deaths is 死亡3-9人 (III)
+    (10, 10, "II", "II-11"),    # 10人以下 excludes 10 (III); 10人以上 includes it (II)
     (40, 29, "II", "II-11"),
     (60, 30, "II", "II-11"),    # deaths beyond 30以下, but 60 poisoned is in 50..99
 ])
@@ -157,13 +157,33 @@ def test_bounds_note_is_the_plans_own():
     ({"event": "flu"}, r"unknown event type 'flu'; choose one of: .*cholera \(霍乱\).*food_poisoning \(食物中毒\)"),
     ({"event": "霍乱", "scope": "world"}, r"unknown scope 'world'; choose one of: county.*multi_province"),
     ({"event": "霍乱", "flags": ["rising"]}, r"unknown flag 'rising'; choose one of: spreading"),
-    ({"event": "霍乱", "cases": -1}, r"counts cannot be negative"),
+    ({"event": "霍乱", "cases": -1}, r"cases -1 must be a finite number ≥ 0"),
+    ({"event": "class_b_c", "excess": float("nan")}, r"excess nan must be a finite number ≥ 0"),
+    ({"event": "class_b_c", "excess": float("inf")}, r"excess inf must be a finite number ≥ 0"),
+    ({"event": "class_b_c", "excess": -5}, r"excess -5 must be a finite number ≥ 0"),
+    ({"event": "食物中毒", "cases": 2, "deaths": 5},
+     r"deaths \(5\) exceed people poisoned \(2\).*give cases of at least 5"),
+    ({"event": "霍乱", "cases": 2, "deaths": 5}, r"deaths \(5\) exceed cases \(2\)"),
+    ({"event": "霍乱", "cases": 3, "excess": 2},
+     r"excess applies only to class_b_c \(乙、丙类传染病\), not to cholera; leave it out"),
 ])
 def test_bad_input_raises_with_choices(kwargs, message):
     event = kwargs.pop("event")
     with pytest.raises(ZoningError, match=message) as info:
         grade(event, **kwargs)
     assert isinstance(info.value, ValueError)
+
+
+def test_deaths_without_cases_where_the_plan_counts_them_apart():
+    # 预防接种 lines count no cases; 隐匿运输… reads 感染或死亡 (a toxin kills without infecting)
+    assert grade("预防接种", deaths=1).line_id == "II-9"
+    assert grade("pathogen_transport", deaths=1).line_id == "II-12"
+    assert grade("食物中毒", cases=5, deaths=5).line_id == "III-6"
+
+
+def test_unknown_county_names_the_folder():
+    with pytest.raises(ZoningError, match=r"unknown county 'nosuch': no nosuch/ folder in .*\(counties: .*hengnan"):
+        health.grade_event("霍乱", cases=1, county="nosuch")
 
 
 def test_command_units_and_groups():

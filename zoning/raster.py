@@ -77,7 +77,7 @@ def _cells(bounds: tuple[float, float, float, float], cell_size: float) -> tuple
     xmin, ymin, xmax, ymax = bounds
     x0, y0 = math.floor(xmin / cell_size) * cell_size, math.floor(ymin / cell_size) * cell_size
     x1, y1 = math.ceil(xmax / cell_size) * cell_size, math.ceil(ymax / cell_size) * cell_size
-    return x0, y1, int(round((x1 - x0) / cell_size)), int(round((y1 - y0) / cell_size))
+    return x0, y1, round((x1 - x0) / cell_size), round((y1 - y0) / cell_size)
 
 
 def smallest_cell_size(bounds: tuple[float, float, float, float]) -> float:

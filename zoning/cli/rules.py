@@ -25,15 +25,19 @@ def rules_group() -> None:
 @county_opt
 def rules_at(lon: str, lat: str, on: str | None, crs: str | None, as_json: bool, county: str | None) -> None:
     """Township, zone status and every rule that applies at LON LAT on a date, grouped by document."""
-    result = at_location.rules_at(lon, lat, on=on or dt.date.today(), county=county, crs=crs)
+    result = at_location.rules_at(lon, lat, on=dt.date.today() if on is None else on, county=county, crs=crs)
     if as_json:
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2, default=str))
         return
     approx = " (approximate)" if result.township_approximate else ""
     click.echo(f"point {result.lon}, {result.lat} on {result.date.isoformat()}")
+    for note in result.notes:
+        click.echo(f"note: {note}")
     click.echo(f"township: {result.township or 'unknown'}{approx}; inside county: {'yes' if result.inside_county else 'no'}")
     zones = ", ".join(f"{z.get('code')} {z.get('name')} (level {z.get('level')})" for z in result.zones) or "none"
     click.echo(f"zones: {zones}")
+    if result.zone_status:
+        click.echo(f"zone status: {result.zone_status}")
     if result.verdict is not None:
         click.echo(f"verdict: {result.verdict}")
     if not result.groups:

@@ -1,8 +1,10 @@
 """``rules at``: what applies at a point on a date — its township, zone status and every applicable rule row.
 
 The location lookup is injected: ``lookup(lon, lat, county=..., crs=...)`` must return an object with
-``township``, ``township_approximate``, ``zones``, ``inside_county`` and ``verdict`` (as
-:func:`zoning.sitecheck.check_point` does, the default). Township former names (``aliases`` of
+``township``, ``township_approximate``, ``zones``, ``inside_county``, ``verdict`` and optionally ``swapped`` (as
+:func:`zoning.sitecheck.check_point` does, the default). The zone status holds only while the zones' document
+(``[zones] document`` of ``index.toml``) is in force; on other dates the verdict is ``None`` and
+``zone_status`` says why. Township former names (``aliases`` of
 ``base/township_seats.geojson``, e.g. 鸡笼镇 within a merged township) let rules written with old names apply.
 """
 
@@ -19,7 +21,14 @@ from typing import Any
 
 from zoning import settings
 from zoning.rules import enterprise, epidemic, health, logistics
-from zoning.rules.citations import AppliedRule, load_index, make_place, parse_date
+from zoning.rules.citations import (
+    AppliedRule,
+    document_window,
+    load_index,
+    make_place,
+    parse_date,
+    rules_dir,
+)
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +78,9 @@ class RulesAt:
     verdict: Any
     groups: dict[str, list[AppliedRule]]
     listing: dict[str, str]
+    zone_status: str = ""
+    swapped: bool = False
+    notes: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form (dates as ISO strings, rules as dicts)."""
@@ -76,8 +88,22 @@ class RulesAt:
             "lon": self.lon, "lat": self.lat, "date": self.date.isoformat(), "township": self.township,
             "township_approximate": self.township_approximate, "inside_county": self.inside_county,
             "zones": self.zones, "verdict": self.verdict if isinstance(self.verdict, (str, type(None))) else str(self.verdict),
+            "zone_status": self.zone_status, "swapped": self.swapped, "notes": list(self.notes),
             "documents": {doc: [dataclasses.asdict(r) for r in rules] for doc, rules in self.groups.items()},
         }
+
+
+def zone_status(on: dt.date, county: str | None = None) -> tuple[bool, str]:
+    """Whether the zones' document (``[zones] document`` of ``index.toml``) is in force on ``on``, and a sentence."""
+    doc = load_index(county).get("zones", {}).get("document")
+    if doc is None:
+        return True, ""
+    start, end = document_window(doc, county)
+    if start is not None and on < start:
+        return False, f"not yet in force: {doc} applies from {start.isoformat()}; no zone ban applies on {on.isoformat()}"
+    if end is not None and on > end:
+        return False, f"no longer in force: {doc} applied until {end.isoformat()}"
+    return True, f"in force ({doc}, from {start.isoformat() if start else 'its issue'})"
 
 
 def rules_at(
@@ -102,6 +128,7 @@ def rules_at(
     """
     on = parse_date(on)
     county = county or settings.default_county
+    rules_dir(county)  # an unknown county fails here, before the zones are looked up
     if lookup is None:
         from zoning.sitecheck import (
             check_point as lookup,  # imported late: only the real lookup needs the zones
@@ -119,6 +146,10 @@ def rules_at(
             groups.setdefault(rule.document, []).append(rule)
     groups = {doc: rules for doc, rules in groups.items() if rules}
     listing = {name: spec.get("listing", "rows") for name, spec in index.get("tables", {}).items()}
+    in_force, status = zone_status(on, county)
+    swapped = bool(getattr(site, "swapped", False))
+    notes = (f"longitude and latitude looked swapped; read as lon={lat}, lat={lon}",) if swapped else ()
     log.info("rules at %s,%s on %s: township %s, %d rows", lon, lat, on, township, sum(map(len, groups.values())))
     return RulesAt(lon, lat, on, township, getattr(site, "township_approximate", None), inside,
-                   list(getattr(site, "zones", []) or []), getattr(site, "verdict", None), groups, listing)
+                   list(getattr(site, "zones", []) or []), getattr(site, "verdict", None) if in_force else None,
+                   groups, listing, status, swapped, notes)

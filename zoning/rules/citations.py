@@ -29,14 +29,20 @@ log = logging.getLogger(__name__)
 CITATION_COLUMNS = ("document", "clause", "quote")
 _WHITESPACE = re.compile(r"\s+")
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 # ---------------------------------------------------------------- files
 
 
 def rules_dir(county: str | None = None) -> Path:
-    """Folder of a county's rule tables: ``data/<county>/rules/``."""
-    return settings.county_dir(county or settings.default_county) / "rules"
+    """Folder of a county's rule tables: ``data/<county>/rules/``; an unknown county raises :class:`RuleQueryError`."""
+    county = county or settings.default_county
+    if not settings.county_dir(county).is_dir():
+        known = sorted(p.name for p in settings.data_dir.iterdir() if p.is_dir()) if settings.data_dir.is_dir() else []
+        raise RuleQueryError(f"unknown county {county!r}: no {county}/ folder in {settings.data_dir} "
+                             f"(counties: {', '.join(known) or 'none'})")
+    return settings.county_dir(county) / "rules"
 
 
 @lru_cache(maxsize=8)
@@ -196,16 +202,19 @@ def parse_date(value: str | dt.date) -> dt.date:
     if isinstance(value, dt.date):
         return value
     try:
-        return dt.date.fromisoformat(str(value).strip())
+        if _DATE.match(str(value).strip()):
+            return dt.date.fromisoformat(str(value).strip())
     except ValueError:
-        raise RuleQueryError(f"bad date {value!r}: write it as YYYY-MM-DD, e.g. 2020-02-20") from None
+        pass
+    raise RuleQueryError(f"bad date {value!r}: write it as YYYY-MM-DD, e.g. 2020-02-20")
 
 
 def parse_month(value: str) -> tuple[int, int]:
     """``YYYY-MM`` to ``(year, month)``; anything else raises :class:`RuleQueryError`."""
     m = _MONTH.match(str(value).strip())
-    if not m or not 1 <= int(m.group(2)) <= 12:
-        raise RuleQueryError(f"bad month {value!r}: write it as YYYY-MM with a month 01-12, e.g. 2020-04")
+    if not m or int(m.group(1)) < 1 or not 1 <= int(m.group(2)) <= 12:
+        raise RuleQueryError(f"bad month {value!r}: write it as YYYY-MM with a year from 0001 and a month 01-12, "
+                             "e.g. 2020-04")
     return int(m.group(1)), int(m.group(2))
 
 

@@ -136,8 +136,9 @@ def grade_event(
     """
     voc = vocabulary(county)
     key = event_key(event, county)
-    if cases < 0 or deaths < 0:
-        raise RuleQueryError(f"counts cannot be negative (cases={cases}, deaths={deaths})")
+    table = grade_table(county)
+    rows = table[table["event"] == key]
+    _check_numbers(key, cases, deaths, excess, table, voc)
     scope_order = voc["scopes"]["order"]
     scope_rank = _ordinal("scopes", "scope", scope, county)
     flag_choices = {k: {"name_zh": v} for k, v in voc["flags"].items()}
@@ -150,8 +151,6 @@ def grade_event(
     if authority is not None:
         measures["authority_rank"] = float(_ordinal("authorities", "authority", authority, county) + 1)
 
-    table = grade_table(county)
-    rows = table[table["event"] == key]
     met: list[str] = []
     for (line_id, _alt), conds in rows.groupby(["line_id", "alt"], sort=False):
         if line_id not in met and all(_condition_met(r, measures, scope_rank, scope_order) for _, r in conds.iterrows()):
@@ -171,6 +170,24 @@ def grade_event(
         quote=first["quote"], document=first["document"], window=voc["windows"].get(window, window) or None,
         measures=measures, matched_lines=tuple(met),
     )
+
+
+def _check_numbers(key: str, cases: float, deaths: float, excess: float | None, table: pd.DataFrame,
+                   voc: dict[str, Any]) -> None:
+    """Refuse numbers no event can have: non-finite or negative, more deaths than cases, an excess the event ignores."""
+    used = set(table.loc[table["event"] == key, "measure"])
+    for name, value in (("cases", cases), ("deaths", deaths), ("excess", excess)):
+        if value is not None and not (math.isfinite(value) and value >= 0):
+            raise RuleQueryError(f"{name} {value:g} must be a finite number ≥ 0")
+    count = voc["events"][key].get("count_measure", "cases")
+    if count in used and voc["events"][key].get("deaths_among_count", True) and deaths > cases:
+        what = "people poisoned" if count == "poisoned" else "cases"
+        raise RuleQueryError(f"deaths ({deaths:g}) exceed {what} ({cases:g}): the dead are among the {what}; "
+                             f"give cases of at least {deaths:g}")
+    if excess is not None and "excess_multiple" not in used:
+        takers = sorted(set(table.loc[table["measure"] == "excess_multiple", "event"]))
+        names = ", ".join(f"{k} ({voc['events'][k]['name_zh']})" for k in takers) or "no event"
+        raise RuleQueryError(f"excess applies only to {names}, not to {key}; leave it out")
 
 
 def _no_grade(key: str, measures: dict[str, float], table: pd.DataFrame, grade_order: list[str],
