@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import math
-
 import click
 
 from zoning.cli.options import (
     county_opt,
+    finite_metres,
     out_opt,
     overwrite_opt,
     resolve_paths,
@@ -25,12 +24,6 @@ def title_info(county: str) -> dict[str, str]:
             "document": scheme.plan.get("document", "")}
 
 
-def _finite(ctx: click.Context, param: click.Parameter, value: float) -> float:
-    if not math.isfinite(value):
-        raise click.BadParameter(f"{value} is not a finite number of metres; use e.g. 10 (0 = no simplification)")
-    return value
-
-
 @click.command("map")
 @county_opt
 @zones_opt
@@ -38,7 +31,7 @@ def _finite(ctx: click.Context, param: click.Parameter, value: float) -> float:
 @click.option("--basemap", type=click.Choice(["osm", "amap", "none"]), default="osm", show_default=True,
               help="Base tiles: OpenStreetMap, Amap/Gaode (overlays shifted to GCJ-02), or none (offline).")
 @click.option("--simplify", "simplify_m", type=click.FloatRange(min=0), default=10.0, show_default=True,
-              callback=_finite, help="Display simplification tolerance, metres in the working CRS.")
+              callback=finite_metres, help="Display simplification tolerance, metres in the working CRS.")
 @overwrite_opt
 def command(county: str | None, zones_path: str | None, out_path: str | None, basemap: str, simplify_m: float,
             overwrite: bool) -> None:

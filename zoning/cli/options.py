@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import click
@@ -48,3 +49,10 @@ def resolve_paths(county: str | None, zones_path: str | None, out_path: str | No
     if out.exists() and not overwrite:
         raise OutputError(f"{out} exists; pass --overwrite to replace it")
     return county, zones, out
+
+
+def finite_metres(ctx: click.Context, param: click.Parameter, value: float) -> float:
+    """Click callback: a distance option must be a finite number of metres (click's FloatRange lets nan/inf through)."""
+    if not math.isfinite(value):
+        raise click.BadParameter(f"{value} is not a finite number of metres; use e.g. 10")
+    return value

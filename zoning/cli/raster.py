@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import math
-
 import click
 
 from zoning.cli.options import (
     county_opt,
+    finite_metres,
     out_opt,
     overwrite_opt,
     resolve_paths,
@@ -15,18 +14,12 @@ from zoning.cli.options import (
 )
 
 
-def _finite(ctx: click.Context, param: click.Parameter, value: float) -> float:
-    if not math.isfinite(value):
-        raise click.BadParameter(f"{value} is not a finite number of metres; use e.g. 10")
-    return value
-
-
 @click.command("raster")
 @county_opt
 @zones_opt
 @out_opt
 @click.option("--cell-size", type=click.FloatRange(min=0, min_open=True), default=10.0, show_default=True,
-              callback=_finite, help="Cell size in metres of the working CRS.")
+              callback=finite_metres, help="Cell size in metres of the working CRS.")
 @click.option("--crosscheck/--no-crosscheck", default=False,
               help="Also print cell-count areas against vector areas at 40, 20 and 10 m.")
 @overwrite_opt
