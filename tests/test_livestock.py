@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 import tomllib
 
 import pytest
@@ -99,3 +100,26 @@ def test_parse_counts_and_bad_input():
         lv.pig_equivalents({"pig": -1})
     with pytest.raises(InputFileError):
         lv.size_class(math.nan)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("pig=600,pig=10", "duplicate species pig ('pig=600' and 'pig=10')"),
+        ("pig=600,猪=10", "duplicate species pig"),
+        ("pig=1e400", "too large"),
+        ("pig=6.5", "6.5 is not a whole number"),
+        ("pig=-1", "≥ 0"),
+    ],
+)
+def test_parse_counts_refuses_duplicates_huge_and_fractional(text, message):
+    with pytest.raises(InputFileError, match=re.escape(message)):
+        lv.parse_counts(text)
+
+
+def test_pig_equivalents_needs_whole_head_counts():
+    with pytest.raises(InputFileError, match="not a whole number"):
+        lv.pig_equivalents({"laying_hen": 14_985.5})
+    with pytest.raises(InputFileError, match="too large"):
+        lv.pig_equivalents({"pig": math.inf})
+    assert lv.pig_equivalents({"pig": 600.0}) == 600

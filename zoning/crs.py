@@ -230,3 +230,15 @@ def points_to_crs(x, y, crs: str | int | CRS, target: str | int | CRS) -> tuple[
 def _cached_transformer(src_wkt: str, dst_wkt: str) -> Transformer:
     """Transformers are slow to create; point queries reuse them (keyed by WKT)."""
     return Transformer.from_crs(CRS.from_wkt(src_wkt), CRS.from_wkt(dst_wkt), always_xy=True)
+
+
+def horizontal_point_crs(value: str | int | CRS) -> str | CRS:
+    """:func:`parse_point_crs`, refusing CRSs that cannot place a point from two numbers (vertical, geocentric, ...).
+
+    Geographic (lon/lat) and projected CRSs are accepted, also as the horizontal part of a compound CRS.
+    """
+    pcrs = parse_point_crs(value)
+    if isinstance(pcrs, CRS) and not (pcrs.is_geographic or pcrs.is_projected):
+        raise CRSError(f"point CRS {value!r} is a {pcrs.type_name} ({pcrs.name}), not a horizontal 2-D CRS; "
+                       "give longitude/latitude (wgs84, cgcs2000) or projected metres such as EPSG:4547")
+    return pcrs

@@ -5,10 +5,19 @@ Semantics, stated once:
 - **covers**: a point on a zone's edge is inside that zone (DESIGN.md); every zone covering the point is listed.
 - **depth_m**: for a point in one or more zones, the distance to the nearest edge of a zone that covers it.
 - **nearest**: for a point in no zone, the zone whose edge is nearest and that distance (ties: the lower level).
-- Distances are planar metres in the zones' CRS (EPSG:4547 for Hengnan; grid scale ~1.0002 there).
+- Distances are planar metres in the zones' CRS (EPSG:4547 for Hengnan; grid scale ~1.0002 there), except for
+  points more than :data:`FAR_M` (200 km) from the county: their county distance is geodesic (WGS84 ellipsoid, to
+  the nearest boundary vertex) and they get no nearest zone, since planar metres far outside the projection's area
+  of use mean nothing.
+- A point is refused (:class:`~zoning.errors.CoordinateError`; an error row in a register) when its WGS84 longitude
+  or latitude is not finite or not within ±180/±90, in any input CRS; vertical and geocentric CRSs are refused.
 - **swapped coordinates**: when a point lies more than :data:`SWAP_NEAR_M` outside the county's bounding box and
   the same numbers read the other way round fall within :data:`SWAP_NEAR_M` of the county, the numbers are read
   swapped and a note says so (the answer states the coordinates it used).
+- **sign errors** are only pointed out, never corrected: a far point whose longitude or latitude, sign flipped,
+  lands in or near the county gets a note; so do degrees given with a metre CRS.
+- The zones GeoPackage is read through :mod:`zoning.zonesfile`, so a missing, corrupt or foreign file gets the same
+  one-line message as in map, raster and reconcile.
 
 :class:`ZoneIndex` loads ``zones.gpkg`` once and answers many points with vectorised shapely calls
 (``intersects_xy`` on prepared polygons behind a bounding-box filter; an STRtree of edge segments for distances).
@@ -17,7 +26,6 @@ Semantics, stated once:
 from __future__ import annotations
 
 import functools
-import json
 import logging
 import math
 import os
@@ -29,12 +37,13 @@ import numpy as np
 import pandas as pd
 import pyogrio
 import shapely
-from pyproj import CRS
+from pyproj import CRS, Geod
 
 from zoning import settings
 from zoning._io import sha256 as file_sha256
 from zoning.crs import (
     describe_crs,
+    horizontal_point_crs,
     parse_point_crs,
     point_crs_is_geographic,
     points_to_crs,
@@ -43,11 +52,15 @@ from zoning.crs import (
 from zoning.errors import CoordinateError, LayerError, ZonesNotBuiltError
 from zoning.rules import livestock as lv
 from zoning.scheme import CATEGORY_LABELS
+from zoning.zonesfile import MAKE_HINT, layer_names, read_manifest, read_zones_layer
 
 log = logging.getLogger(__name__)
 
-#: A point this close (m) to the county counts as "near" for swapped-coordinate detection.
+#: A point this close (m) to the county counts as "near" for swapped-coordinate and sign-error detection.
 SWAP_NEAR_M = 50_000.0
+#: Beyond this distance (m) from the county, distances are geodesic: planar Gauss–Krüger metres mean little there.
+FAR_M = 200_000.0
+_GEOD = Geod(ellps="WGS84")
 ZONE_COLUMNS = ("zone_id", "code", "name", "category", "level")
 _DIRECTIONS = (("北", "north"), ("东北", "north-east"), ("东", "east"), ("东南", "south-east"),
                ("南", "south"), ("西南", "south-west"), ("西", "west"), ("西北", "north-west"))
@@ -129,16 +142,11 @@ def _point_segment_distance(px, py, ax, ay, bx, by) -> np.ndarray:
 
 
 def _read_layer(path: Path, layer: str, columns: tuple[str, ...]) -> Any:
+    """One layer through the shared checked reader (:mod:`zoning.zonesfile`); GDAL read errors become LayerError."""
     try:
-        gdf = pyogrio.read_dataframe(path, layer=layer)
-    except Exception as exc:  # pyogrio raises DataLayerError / DataSourceError
-        raise LayerError(f"{path}: cannot read layer '{layer}' ({exc}); rebuild it with `zoning build`") from exc
-    missing = [c for c in columns if c not in gdf.columns]
-    if missing:
-        raise LayerError(f"{path} layer '{layer}': missing column(s) {', '.join(missing)}; see DESIGN.md (zones GeoPackage contract)")
-    if gdf.crs is None or not CRS.from_user_input(gdf.crs).is_projected:
-        raise LayerError(f"{path} layer '{layer}': CRS {gdf.crs} is not projected; distances need metres (EPSG:4547)")
-    return gdf
+        return read_zones_layer(path, layer, columns)
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, shapely.errors.GEOSException) as exc:
+        raise LayerError(f"{path}: cannot read layer {layer!r} ({exc}); {MAKE_HINT} again") from exc
 
 
 @dataclass
@@ -160,30 +168,30 @@ class ZoneIndex:
     _edges: _SegmentIndex = field(repr=False, default=None)
     _county_edges: _SegmentIndex | None = field(repr=False, default=None)
     _tship_bounds: np.ndarray = field(repr=False, default=None)
+    _county_lonlat: np.ndarray | None = field(repr=False, default=None)
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> ZoneIndex:
         """Read ``zones``, ``boundary`` and ``townships`` from a zones GeoPackage; prepare indexes."""
         path = Path(path)
-        if not path.exists():
-            raise ZonesNotBuiltError(f"{path} does not exist; run `zoning build` first or pass --zones PATH")
-        layers = {name for name, _ in pyogrio.list_layers(path)}
-        if "zones" not in layers:
-            raise LayerError(f"{path}: no 'zones' layer (has: {', '.join(sorted(layers))}); is this a zones GeoPackage?")
+        layers = set(layer_names(path))  # missing, empty, truncated or foreign files: ZonesNotBuiltError/LayerError
         zones = _read_layer(path, "zones", ZONE_COLUMNS)
         crs = CRS.from_user_input(zones.crs)
-        geoms = zones.geometry.values.to_numpy() if hasattr(zones.geometry.values, "to_numpy") else np.asarray(zones.geometry)
-        geoms = np.asarray(geoms, dtype=object)
-        if len(geoms) == 0 or shapely.is_empty(geoms).any() or pd.isna(zones["level"]).any():
-            raise LayerError(f"{path} layer 'zones': empty layer, empty geometry or missing level; rebuild it")
-        levels = zones["level"].astype(int).to_numpy()
+        geoms = np.asarray(zones.geometry.values, dtype=object)
+        levels = pd.to_numeric(zones["level"], errors="coerce")
+        if len(geoms) == 0 or (shapely.is_missing(geoms) | shapely.is_empty(geoms)).any() or not levels.isin([1, 2]).all():
+            raise LayerError(f"{path} layer 'zones': empty layer, empty geometry or a level other than 1 or 2; "
+                             f"{MAKE_HINT} again")
+        levels = levels.astype(int).to_numpy()
         county = None
         if "boundary" in layers:
             b = _read_layer(path, "boundary", ())
             county = shapely.union_all(np.asarray(b.geometry, dtype=object))
-            shapely.prepare(county)
-        else:
+            county = None if county is None or county.is_empty else county
+        if county is None:
             log.warning("%s has no 'boundary' layer: inside-county and swap checks are skipped", path)
+        else:
+            shapely.prepare(county)
         t_names = np.zeros(0, dtype=object)
         t_geoms = np.zeros(0, dtype=object)
         t_approx = np.zeros(0, dtype=bool)
@@ -194,13 +202,8 @@ class ZoneIndex:
             t_approx = t["approximate"].fillna(True).astype(bool).to_numpy() if "approximate" in t else np.ones(len(t), bool)
             shapely.prepare(t_geoms)
         shapely.prepare(geoms)
-        manifest = path.parent / "manifest.json"
-        built_at = None
-        if manifest.exists():
-            try:
-                built_at = json.loads(manifest.read_text(encoding="utf-8")).get("built_at")
-            except (json.JSONDecodeError, OSError) as exc:
-                log.warning("cannot read %s: %s", manifest, exc)
+        manifest = read_manifest(path)
+        built_at = manifest.get("built_at") if isinstance(manifest, dict) else None
         table = zones[list(ZONE_COLUMNS)].reset_index(drop=True).copy()
         table["level"] = levels
         idx = cls(path=path, crs=crs, table=table, geoms=geoms, levels=levels, county=county,
@@ -209,20 +212,27 @@ class ZoneIndex:
         idx._bounds = shapely.bounds(geoms)
         idx._edges = _SegmentIndex(geoms, np.arange(len(geoms)))
         idx._county_edges = _SegmentIndex(np.array([county], dtype=object), np.array([0])) if county is not None else None
+        if county is not None:  # boundary vertices in lon/lat (~500 m apart at most) for geodesic distances far away
+            xy = shapely.get_coordinates(shapely.segmentize(shapely.simplify(county.boundary, 100.0), 500.0))
+            idx._county_lonlat = np.column_stack(points_to_crs(xy[:, 0], xy[:, 1], crs, "EPSG:4326"))
         idx._tship_bounds = shapely.bounds(t_geoms) if len(t_geoms) else np.zeros((0, 4))
         log.info("loaded %d zone parts from %s (%s)", len(geoms), path, describe_crs(crs))
         return idx
 
     # --- coordinates ---------------------------------------------------------------------------------------
     def to_working(self, x, y, crs: Any = "wgs84") -> tuple[np.ndarray, np.ndarray]:
-        """Points given in ``crs`` in the zones' CRS; geographic values out of range become NaN."""
+        """Points given in ``crs`` in the zones' CRS; NaN where the point is not on Earth (its WGS84 longitude or
+        latitude is not finite or not within ±180/±90), e.g. metres read as degrees or 1e20 metres."""
         x = np.atleast_1d(np.asarray(x, dtype="float64")).copy()
         y = np.atleast_1d(np.asarray(y, dtype="float64")).copy()
-        if point_crs_is_geographic(parse_point_crs(crs)):
-            bad = ~((np.abs(x) <= 180) & (np.abs(y) <= 90))
-            x[bad] = np.nan
-            y[bad] = np.nan
-        X, Y = points_to_crs(x, y, crs, self.crs)
+        pcrs = parse_point_crs(crs)
+        # degrees are checked as given (GCJ-02/BD-09 are within 1 km of WGS84); other CRSs through WGS84
+        lon, lat = (x, y) if point_crs_is_geographic(pcrs) else points_to_wgs84(x, y, pcrs)
+        with np.errstate(invalid="ignore"):
+            bad = ~((np.abs(lon) <= 180) & (np.abs(lat) <= 90))
+        x[bad] = np.nan
+        y[bad] = np.nan
+        X, Y = points_to_crs(x, y, pcrs, self.crs)
         ok = np.isfinite(X) & np.isfinite(Y)
         X[~ok] = np.nan
         Y[~ok] = np.nan
@@ -232,6 +242,14 @@ class ZoneIndex:
         x0, y0, x1, y1 = self.county.bounds
         with np.errstate(invalid="ignore"):
             return (X >= x0 - margin) & (X <= x1 + margin) & (Y >= y0 - margin) & (Y <= y1 + margin)
+
+    def _near_county(self, X: np.ndarray, Y: np.ndarray) -> np.ndarray:
+        """Inside the county or within :data:`SWAP_NEAR_M` of its boundary."""
+        near = self._near_county_box(X, Y, SWAP_NEAR_M)
+        if near.any():
+            _, d = self._county_edges.nearest(X[near], Y[near])
+            near[near] = shapely.intersects_xy(self.county, X[near], Y[near]) | (d <= SWAP_NEAR_M)
+        return near
 
     def resolve(self, x, y, crs: Any = "wgs84") -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Working-CRS points and a ``swapped`` flag: unambiguously swapped inputs are read the other way round."""
@@ -244,16 +262,48 @@ class ZoneIndex:
             xs = np.atleast_1d(np.asarray(x, dtype="float64"))[far]
             ys = np.atleast_1d(np.asarray(y, dtype="float64"))[far]
             SX, SY = self.to_working(ys, xs, crs)
-            cand = self._near_county_box(SX, SY, SWAP_NEAR_M)
-            if cand.any():
-                _, d = self._county_edges.nearest(SX[cand], SY[cand])
-                inside = shapely.intersects_xy(self.county, SX[cand], SY[cand])
-                ok = inside | (d <= SWAP_NEAR_M)
-                cand[cand] = ok
-                where = np.flatnonzero(far)[cand]
-                X[where], Y[where] = SX[cand], SY[cand]
-                swapped[where] = True
+            cand = self._near_county(SX, SY)
+            where = np.flatnonzero(far)[cand]
+            X[where], Y[where] = SX[cand], SY[cand]
+            swapped[where] = True
         return X, Y, swapped
+
+    def sign_hints(self, x, y, crs: Any = "wgs84") -> np.ndarray:
+        """Per point, the coordinate whose sign looks wrong ('longitude', 'latitude', 'longitude and latitude'):
+        the point is far from the county and flipping that sign puts it in or near the county; '' otherwise.
+        Only for degrees (a sign error in metres does not mirror a point onto the county)."""
+        x = np.atleast_1d(np.asarray(x, dtype="float64"))
+        y = np.atleast_1d(np.asarray(y, dtype="float64"))
+        out = np.full(len(x), "", dtype=object)
+        if self.county is None or not point_crs_is_geographic(parse_point_crs(crs)):
+            return out
+        X, Y = self.to_working(x, y, crs)
+        todo = ~self._near_county_box(X, Y, SWAP_NEAR_M)
+        for label, sx, sy in (("longitude", -1, 1), ("latitude", 1, -1), ("longitude and latitude", -1, -1)):
+            if todo.any():
+                hit = np.flatnonzero(todo)[self._near_county(*self.to_working(sx * x[todo], sy * y[todo], crs))]
+                out[hit] = label
+                todo[hit] = False
+        return out
+
+    def geodesic_county(self, X: np.ndarray, Y: np.ndarray, batch: int = 2_000) -> tuple[np.ndarray, np.ndarray]:
+        """(distance m, bearing ° from the county towards the point) on the WGS84 ellipsoid, to the nearest boundary
+        vertex (vertices ≤ 500 m apart); for points far from the county, where planar distances are meaningless."""
+        lon, lat = points_to_crs(X, Y, self.crs, "EPSG:4326")
+        dist = np.full(len(lon), np.nan)
+        bearing = np.full(len(lon), np.nan)
+        if self._county_lonlat is None:
+            return dist, bearing
+        blon, blat = self._county_lonlat[:, 0], self._county_lonlat[:, 1]
+        for b0 in range(0, len(lon), batch):
+            sl = slice(b0, b0 + batch)
+            shape = (len(lon[sl]), len(blon))
+            grid = [np.ascontiguousarray(np.broadcast_to(a, shape)) for a in (lon[sl, None], lat[sl, None], blon, blat)]
+            _, back, d = _GEOD.inv(*grid)  # back: azimuth at the boundary vertex towards the point
+            j = np.argmin(d, axis=1)
+            dist[sl] = d[np.arange(len(j)), j]
+            bearing[sl] = back[np.arange(len(j)), j] % 360
+        return dist, bearing
 
     # --- vectorised queries ------------------------------------------------------------------------------
     def attribute(self, X: np.ndarray, Y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -341,16 +391,19 @@ def assess(index: ZoneIndex, X: np.ndarray, Y: np.ndarray, *, pig_equivalents: n
     Columns: ``in_zone``, ``level`` (strictest, 0 = none), ``zone_ids``, ``codes``, ``size_class``, ``allowed`` (True/False/NA), ``clause``; with ``distances`` also ``depth_m``
     (inside), ``nearest_zone_id``, ``nearest_level``, ``nearest_distance_m`` (outside); with ``context``
     ``inside_county``, ``township``, ``township_approximate`` (and ``county_distance_m`` outside the county, with
-    ``distances``). NaN coordinates give empty answers.
+    ``distances``: geodesic beyond :data:`FAR_M`, where ``nearest_*`` stay empty). NaN coordinates give empty answers:
+    ``in_zone``, ``level``, ``inside_county`` and ``township_approximate`` are NA there, so a filter on
+    ``in_zone == False`` never picks an unreadable row; ``nearest_level`` is NA for points in a zone.
     """
     X = np.asarray(X, dtype="float64")
     Y = np.asarray(Y, dtype="float64")
     n = len(X)
+    valid = np.isfinite(X) & np.isfinite(Y)
     pt, zone = index.attribute(X, Y)
     mask = index.level_mask(n, pt, zone)
     out: dict[str, Any] = {}
-    out["in_zone"] = mask > 0
-    out["level"] = np.where(mask & 1, 1, np.where(mask & 2, 2, 0)).astype(np.int8)
+    out["in_zone"] = _masked(mask > 0, valid, "boolean")
+    out["level"] = _masked(np.where(mask & 1, 1, np.where(mask & 2, 2, 0)), valid, "Int8")
     ids = np.full(n, "", dtype=object)
     codes = np.full(n, "", dtype=object)
     if len(pt):
@@ -371,17 +424,25 @@ def assess(index: ZoneIndex, X: np.ndarray, Y: np.ndarray, *, pig_equivalents: n
         codes[members] = np.asarray(c_codes, dtype=object)[which.ravel()]
     out["zone_ids"] = ids
     out["codes"] = codes
-    valid = np.isfinite(X) & np.isfinite(Y)
+    inside = index.inside_county(X, Y) & valid if context else None
     if context:
-        inside = index.inside_county(X, Y) & valid
-        out["inside_county"] = inside
+        out["inside_county"] = _masked(inside, valid, "boolean")
     if distances:
         depth = np.full(n, np.nan)
         if len(pt):
             d = index.depth(X, Y, pt, zone)
             np.fmin.at(depth, pt, d)
         out["depth_m"] = depth
-        outside = valid & (mask == 0)
+        far = np.zeros(n, dtype=bool)
+        if context:
+            cd = np.full(n, np.nan)
+            off = valid & ~inside
+            if off.any():
+                cd[off] = index.county_distance(X[off], Y[off])
+                far = off & ~(cd <= FAR_M)  # planar metres far outside the projection zone are meaningless
+                if far.any():
+                    cd[far] = index.geodesic_county(X[far], Y[far])[0]
+        outside = valid & (mask == 0) & ~far
         nz, nd = index.nearest_zone(X[outside], Y[outside])
         near_id = np.full(n, "", dtype=object)
         near_lv = np.zeros(n, dtype=np.int8)
@@ -390,15 +451,12 @@ def assess(index: ZoneIndex, X: np.ndarray, Y: np.ndarray, *, pig_equivalents: n
             near_id[outside] = index.table["zone_id"].to_numpy()[nz]
             near_lv[outside] = index.levels[nz]
             near_d[outside] = nd
-        out["nearest_zone_id"], out["nearest_level"], out["nearest_distance_m"] = near_id, near_lv, near_d
+        out["nearest_zone_id"], out["nearest_level"], out["nearest_distance_m"] = near_id, _masked(near_lv, outside, "Int8"), near_d
     if context:
         if distances:
-            cd = np.full(n, np.nan)
-            off = valid & ~inside
-            if off.any():
-                cd[off] = index.county_distance(X[off], Y[off])
             out["county_distance_m"] = cd
-        out["township"], out["township_approximate"] = index.township(X, Y)
+        out["township"], approx = index.township(X, Y)
+        out["township_approximate"] = _masked(approx, valid, "boolean")
     rules = lv.load_rules(county)
     class_keys = [c.key for c in rules.size_classes]
     if pig_equivalents is not None:
@@ -424,7 +482,7 @@ def assess(index: ZoneIndex, X: np.ndarray, Y: np.ndarray, *, pig_equivalents: n
     allowed[~valid] = None
     clause[~valid] = ""
     if context:  # outside the county and in no zone: the county's plan does not apply there at all
-        beyond = valid & ~out["inside_county"] & (mask == 0)
+        beyond = valid & ~inside & (mask == 0)
         allowed[beyond] = None
         clause[beyond] = OUTSIDE_COUNTY_CLAUSE
     out["allowed"] = pd.array(allowed, dtype="boolean")
@@ -435,6 +493,13 @@ def assess(index: ZoneIndex, X: np.ndarray, Y: np.ndarray, *, pig_equivalents: n
     out["verdict"] = verdict.astype(object)
     out["clause"] = clause
     return pd.DataFrame(out)
+
+
+def _masked(values: np.ndarray, keep: np.ndarray, dtype: str) -> Any:
+    """A nullable pandas array (``'boolean'``, ``'Int8'``) of ``values``, NA where ``keep`` is False."""
+    arr = pd.array(np.asarray(values), dtype=dtype)
+    arr[~np.asarray(keep, dtype=bool)] = pd.NA
+    return arr
 
 
 # --- one point ------------------------------------------------------------------------------------------
@@ -469,6 +534,8 @@ class SiteResult:
     zones_sha256: str
     zones_built_at: str | None
     semantics: str = "covers: a point on a zone's edge is inside the zone"
+    sign_hint: str = ""  # 'longitude' / 'latitude' / 'longitude and latitude': that sign looks wrong
+    degrees_hint: bool = False  # metres were asked for but the numbers look like degrees
     notes: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
@@ -485,9 +552,9 @@ class SiteResult:
         return "\n\n".join(parts)
 
 
-def _direction(dx: float, dy: float) -> tuple[str, str]:
-    bearing = math.degrees(math.atan2(dx, dy)) % 360
-    return _DIRECTIONS[int((bearing + 22.5) // 45) % 8]
+def _direction(bearing: float) -> tuple[str, str]:
+    """(Chinese, English) compass direction of a bearing in degrees clockwise from north."""
+    return _DIRECTIONS[int((bearing % 360 + 22.5) // 45) % 8]
 
 
 def _m(v: float | None) -> str:
@@ -565,11 +632,24 @@ def _text_en(r: SiteResult) -> str:
     return "\n".join(lines)
 
 
+_SIGN_ZH = {"longitude": "经度", "latitude": "纬度", "longitude and latitude": "经度和纬度"}
+
+
 def _notes(r: SiteResult) -> list[tuple[str, str]]:
+    """(Chinese, English) notes about the input: swapped axes, a likely sign error, degrees given as metres."""
     out = []
     if r.swapped:
         out.append((f"输入的经纬度似乎写反了，已按 经度={r.input['y']}，纬度={r.input['x']} 处理。",
                     f"longitude and latitude looked swapped; read as x={r.input['y']}, y={r.input['x']}."))
+    if r.sign_hint:
+        out.append((f"{_SIGN_ZH[r.sign_hint]}的正负号可能写错了：改变符号后该点落在本县内或附近。",
+                    f"the sign of the {r.sign_hint} may be wrong: with it flipped the site lies in or near the county."))
+    if r.degrees_hint:
+        out.append(("这些数值像是经纬度（度）而不是米：请用 --crs wgs84。",
+                    f"these look like degrees, not metres in {r.input['crs']}; use --crs wgs84."))
+    if r.county_distance_m is not None and r.county_distance_m > FAR_M:
+        out.append(("该点距本县超过 200 公里；距离按椭球面（大地线）计算。",
+                    "the site is more than 200 km from the county; the distance is geodesic (on the ellipsoid)."))
     return out
 
 
@@ -583,7 +663,7 @@ def check_point(lon: float | str, lat: float | str, *, county: str | None = None
     """
     from zoning.crs import parse_angle
 
-    pcrs = parse_point_crs(crs)
+    pcrs = horizontal_point_crs(crs)
     geographic = point_crs_is_geographic(pcrs)
     try:
         vx = parse_angle(lon, axis="lon") if geographic else float(lon)
@@ -595,10 +675,14 @@ def check_point(lon: float | str, lat: float | str, *, county: str | None = None
     if not (math.isfinite(vx) and math.isfinite(vy)):
         raise CoordinateError(f"coordinates ({lon!r}, {lat!r}) are not finite numbers")
     index = index or load_index(zones_path, county=county)
-    X, Y, sw = index.resolve([vx], [vy], crs)
+    X, Y, sw = index.resolve([vx], [vy], pcrs)
     if not np.isfinite(X[0]):
-        hint = " (these look like metres: pass --crs EPSG:4547)" if geographic and max(abs(vx), abs(vy)) > 1000 else ""
-        raise CoordinateError(f"({lon}, {lat}) is not a valid position in {crs}{hint}: longitude must be within ±180, latitude within ±90")
+        if geographic:
+            hint = " (these look like metres: pass --crs EPSG:4547)" if max(abs(vx), abs(vy)) > 1000 else ""
+            raise CoordinateError(f"({lon}, {lat}) is not a valid position in {crs}{hint}: "
+                                  "longitude must be within ±180, latitude within ±90")
+        raise CoordinateError(f"({lon}, {lat}) in {crs} is not a position on Earth (its longitude/latitude would be "
+                              "beyond ±180/±90); check the numbers and --crs")
     x, y = float(X[0]), float(Y[0])
     pe = None
     if livestock is not None:
@@ -606,30 +690,33 @@ def check_point(lon: float | str, lat: float | str, *, county: str | None = None
     row = assess(index, X, Y, pig_equivalents=None if pe is None else np.array([pe]), discharge=discharge,
                  county=county).iloc[0]
     pt = shapely.Point(x, y)
-    pairs_p, pairs_z = index.attribute(X, Y)
+    _, pairs_z = index.attribute(X, Y)
     zones = []
     for z in pairs_z:
         rec = {k: (v.item() if hasattr(v, "item") else v) for k, v in index.table.iloc[z].items()}
         rec["depth_m"] = float(shapely.distance(shapely.boundary(index.geoms[z]), pt))
         zones.append(rec)
     nearest = None
-    if not zones:
-        nz, nd = index.nearest_zone(X, Y)
-        t = index.table.iloc[nz[0]]
+    if row["nearest_zone_id"]:
+        t = index.table[index.table["zone_id"] == row["nearest_zone_id"]].iloc[0]
         nearest = {"zone_id": t["zone_id"], "code": t["code"], "name": t["name"], "level": int(t["level"]),
-                   "distance_m": float(nd[0])}
+                   "distance_m": float(row["nearest_distance_m"])}
     inside = bool(row["inside_county"])
     direction = None
     cdist = None
     if not inside and index.county is not None:
-        near_pt = shapely.shortest_line(index.county, pt).coords[0]
-        direction = _direction(x - near_pt[0], y - near_pt[1])
         cdist = float(row["county_distance_m"])
+        if cdist > FAR_M:
+            bearing = float(index.geodesic_county(X, Y)[1][0])
+        else:
+            near_pt = shapely.shortest_line(index.county, pt).coords[0]
+            bearing = math.degrees(math.atan2(x - near_pt[0], y - near_pt[1]))
+        direction = _direction(bearing)
     size = row["size_class"] or None
     v = lv.judge([z["level"] for z in zones], size, discharge, county=county)
     beyond = not inside and not zones
     lon84, lat84 = points_to_wgs84(*_unswap(vx, vy, bool(sw[0])), pcrs)
-    return SiteResult(
+    res = SiteResult(
         input={"x": lon, "y": lat, "crs": str(crs)}, lon_wgs84=float(lon84[0]), lat_wgs84=float(lat84[0]),
         x=x, y=y, working_crs=describe_crs(index.crs).split(" ")[0], swapped=bool(sw[0]), zones=zones,
         inside_county=inside, county_distance_m=cdist, county_direction=direction,
@@ -639,8 +726,11 @@ def check_point(lon: float | str, lat: float | str, *, county: str | None = None
         discharge=discharge, allowed=None if beyond else v.allowed,
         verdict="outside the county" if beyond else {True: "allowed", False: "forbidden", None: "depends on size"}[v.allowed],
         clause=OUTSIDE_COUNTY_CLAUSE if beyond else v.clause_text(), clause_en="" if beyond else v.text_en, zones_path=str(index.path), zones_sha256=index.sha256,
-        zones_built_at=index.built_at,
+        zones_built_at=index.built_at, sign_hint=str(index.sign_hints([vx], [vy], pcrs)[0]),
+        degrees_hint=not geographic and abs(vx) <= 180 and abs(vy) <= 90,
     )
+    res.notes = [en for _, en in _notes(res)]
+    return res
 
 
 def _unswap(vx: float, vy: float, swapped: bool) -> tuple[list[float], list[float]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import click
@@ -26,18 +27,20 @@ from zoning.errors import InputFileError
 @click.option("--json", "as_json", is_flag=True, help="Print the answer as JSON.")
 @click.option("--lang", type=click.Choice(["both", "zh", "en"]), default="both", show_default=True)
 @click.option("--csv", "register", type=click.Path(dir_okay=False), default=None,
-              help="Check every row of a farm register (.csv or .xlsx) instead of one site.")
+              help="Check every row of a farm register (.csv, .xlsx or .xls) instead of one site.")
+@click.option("--sheet", default=None, metavar="NAME", help="Worksheet of an Excel register (default: the first).")
 @click.option("--out", "out_path", type=click.Path(dir_okay=False), default=None,
               help="Register result (.csv, .xlsx or .gpkg); default out/<county>/checks/<name>.checked.csv.")
 @click.option("--chunk-size", default=100_000, show_default=True, type=click.IntRange(min=1))
-def command(lon, lat, crs, livestock, no_discharge, county, zones_path, as_json, lang, register, out_path, chunk_size):
+def command(lon, lat, crs, livestock, no_discharge, county, zones_path, as_json, lang, register, sheet, out_path,
+            chunk_size):
     """May a farm be at LON LAT? Lists the zones the site is in (an edge counts as inside), distances, township
     and the verdict under the plan's management rules (七), quoting the clause.
 
     Coordinates may be decimal degrees or D°M′S″ (e.g. 112°50′23″E). Longitude and latitude given the wrong way round
     are read swapped when that is unambiguous, and the answer says so.
     """
-    county = county or settings.default_county
+    county = county_name(county)
     if register:
         if lon is not None:
             raise click.UsageError("give either LON LAT or --csv FILE, not both")
@@ -46,12 +49,16 @@ def command(lon, lat, crs, livestock, no_discharge, county, zones_path, as_json,
         src = Path(register)
         out = Path(out_path) if out_path else settings.county_out_dir(county) / "checks" / f"{src.stem}.checked.csv"
         res = check_register(src, out=out, county=county, crs=crs, zones_path=zones_path, chunk_size=chunk_size,
-                             discharge=not no_discharge)
+                             discharge=not no_discharge, sheet=sheet)
+        for note in res.notes:
+            click.echo(f"note: {note}", err=True)
         click.echo(f"{res.rows} rows checked (row numbers count data rows from 1): {res.in_zone} in a zone, "
                    f"{res.forbidden} forbidden, {res.errors} with errors, {res.swapped} with swapped coordinates -> {res.out}")
         return
     if lon is None or lat is None:
         raise click.UsageError("give LON LAT (or --csv FILE)")
+    if sheet is not None:
+        raise click.UsageError("--sheet goes with --csv FILE (an Excel register)")
     from zoning.rules.livestock import parse_counts
     from zoning.sitecheck import check_point
 
@@ -64,3 +71,11 @@ def command(lon, lat, crs, livestock, no_discharge, county, zones_path, as_json,
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2, default=str))
     else:
         click.echo(result.to_text(lang))
+
+
+def county_name(value: str | None) -> str:
+    """The county a --county value names: a name (``hengnan``) or a folder path, whose last part is the name
+    (``data/hengnan``, ``/tmp/cty/`` → ``cty``). Inputs are read from data/<name>/, outputs go to out/<name>/."""
+    if not value:
+        return settings.default_county
+    return Path(os.path.abspath(value)).name if "/" in value or os.sep in value or value in (".", "..") else value

@@ -170,10 +170,22 @@ def load_rules(county: str | None = None) -> LivestockRules:
                           allowed=data["allowed"], undecided=data.get("undecided", {}), _alias=alias)
 
 
+def _head_count(n: float, what: str) -> float:
+    """Check one head count: a whole number ≥ 0 (the plan counts animals: 头, 羽, 只)."""
+    if math.isnan(n) or n < 0:
+        raise InputFileError(f"{what}: the count must be a number ≥ 0")
+    if math.isinf(n):
+        raise InputFileError(f"{what}: the count is too large")
+    if not float(n).is_integer():
+        raise InputFileError(f"{what}: {n:g} is not a whole number; head counts are whole animals")
+    return float(n)
+
+
 def parse_counts(text: str, *, county: str | None = None) -> dict[str, float]:
-    """Read ``'pig=600,beef_cattle=20'`` (or ``'蛋鸡=3000，鸭=30'``) into {species key: count}."""
+    """Read ``'pig=600,beef_cattle=20'`` (or ``'蛋鸡=3000，鸭=30'``) into {species key: count}; each species once."""
     rules = load_rules(county)
     counts: dict[str, float] = {}
+    given: dict[str, str] = {}
     for part in str(text).replace("，", ",").split(","):
         if not part.strip():
             continue
@@ -182,13 +194,15 @@ def parse_counts(text: str, *, county: str | None = None) -> dict[str, float]:
         if not sep or key is None:
             names = ", ".join(s.key for s in rules.species)
             raise InputFileError(f"livestock {part.strip()!r}: write species=count, species one of: {names} (or 猪, 蛋鸡, 鸭, 鹅, 肉鸡, 兔, 羊, 奶牛, 肉牛)")
+        if key in given:
+            raise InputFileError(f"livestock: duplicate species {key} ({given[key]!r} and {part.strip()!r}); "
+                                 "give each species once")
         try:
             n = float(value)
         except ValueError:
             raise InputFileError(f"livestock {part.strip()!r}: {value.strip()!r} is not a number") from None
-        if not math.isfinite(n) or n < 0:
-            raise InputFileError(f"livestock {part.strip()!r}: the count must be a number ≥ 0")
-        counts[key] = counts.get(key, 0.0) + n
+        counts[key] = _head_count(n, f"livestock {part.strip()!r}")
+        given[key] = part.strip()
     return counts
 
 
@@ -200,9 +214,11 @@ def pig_equivalents(counts: Mapping[str, float], *, county: str | None = None) -
         key = rules.species_key(name)
         if key is None:
             raise InputFileError(f"unknown livestock species {name!r}; use one of {', '.join(s.key for s in rules.species)}")
-        n = float(n)
-        if not math.isfinite(n) or n < 0:
-            raise InputFileError(f"livestock count for {name!r} must be a number ≥ 0, got {n!r}")
+        try:
+            n = float(n)
+        except (TypeError, ValueError):
+            raise InputFileError(f"livestock count for {name!r} must be a number ≥ 0, got {n!r}") from None
+        n = _head_count(n, f"livestock count for {name!r}")
         sp = next(s for s in rules.species if s.key == key)
         total.append(n * sp.pigs / sp.heads)
     return math.fsum(total)
