@@ -223,7 +223,7 @@ def test_zones_file_with_a_corrupt_page(tmp_path):
     data = bytearray(path.read_bytes())
     data[(root - 1) * size:root * size] = b"\x07" * size
     path.write_bytes(bytes(data))
-    with pytest.raises(LayerError, match="cannot read layer 'zones'"):
+    with pytest.raises(LayerError, match="layer 'zones' cannot be read"):
         ZoneIndex.load(path)
 
 

@@ -35,7 +35,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import pyogrio
 import shapely
 from pyproj import CRS, Geod
 
@@ -141,14 +140,6 @@ def _point_segment_distance(px, py, ax, ay, bx, by) -> np.ndarray:
     return np.hypot(px - (ax + t * dx), py - (ay + t * dy))
 
 
-def _read_layer(path: Path, layer: str, columns: tuple[str, ...]) -> Any:
-    """One layer through the shared checked reader (:mod:`zoning.zonesfile`); GDAL read errors become LayerError."""
-    try:
-        return read_zones_layer(path, layer, columns)
-    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, shapely.errors.GEOSException) as exc:
-        raise LayerError(f"{path}: cannot read layer {layer!r} ({exc}); {MAKE_HINT} again") from exc
-
-
 @dataclass
 class ZoneIndex:
     """The zones GeoPackage loaded once for many point queries (all arrays in the zones' projected CRS)."""
@@ -175,7 +166,7 @@ class ZoneIndex:
         """Read ``zones``, ``boundary`` and ``townships`` from a zones GeoPackage; prepare indexes."""
         path = Path(path)
         layers = set(layer_names(path))  # missing, empty, truncated or foreign files: ZonesNotBuiltError/LayerError
-        zones = _read_layer(path, "zones", ZONE_COLUMNS)
+        zones = read_zones_layer(path, "zones", ZONE_COLUMNS)
         crs = CRS.from_user_input(zones.crs)
         geoms = np.asarray(zones.geometry.values, dtype=object)
         levels = pd.to_numeric(zones["level"], errors="coerce")
@@ -185,7 +176,7 @@ class ZoneIndex:
         levels = levels.astype(int).to_numpy()
         county = None
         if "boundary" in layers:
-            b = _read_layer(path, "boundary", ())
+            b = read_zones_layer(path, "boundary", ())
             county = shapely.union_all(np.asarray(b.geometry, dtype=object))
             county = None if county is None or county.is_empty else county
         if county is None:
@@ -196,7 +187,7 @@ class ZoneIndex:
         t_geoms = np.zeros(0, dtype=object)
         t_approx = np.zeros(0, dtype=bool)
         if "townships" in layers:
-            t = _read_layer(path, "townships", ("name_zh",))
+            t = read_zones_layer(path, "townships", ("name_zh",))
             t_names = t["name_zh"].astype(object).to_numpy()
             t_geoms = np.asarray(t.geometry, dtype=object)
             t_approx = t["approximate"].fillna(True).astype(bool).to_numpy() if "approximate" in t else np.ones(len(t), bool)

@@ -34,7 +34,10 @@ def read_zones_layer(zones_gpkg: str | os.PathLike[str], layer: str, columns: tu
     names = layer_names(path)
     if layer not in names:
         raise LayerError(f"{path}: layer {layer!r} is missing (found: {', '.join(names) or 'none'}); {MAKE_HINT} again")
-    gdf = gpd.read_file(path, layer=layer, engine="pyogrio")
+    try:
+        gdf = gpd.read_file(path, layer=layer, engine="pyogrio")
+    except Exception as exc:  # a damaged page or geometry blob surfaces as pyogrio/GEOS errors of several kinds
+        raise LayerError(f"{path}: layer {layer!r} cannot be read ({type(exc).__name__}: {exc}); {MAKE_HINT} again") from exc
     missing = [c for c in columns if c not in gdf.columns]
     if missing:
         raise LayerError(f"{path}: layer {layer!r} lacks column(s) {', '.join(missing)}; {MAKE_HINT} again")

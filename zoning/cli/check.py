@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import click
 
 from zoning import settings
-from zoning.cli.options import county_opt, zones_opt
+from zoning.cli.options import county_name, county_opt, zones_opt
 from zoning.errors import InputFileError
 
 
@@ -71,11 +70,3 @@ def command(lon, lat, crs, livestock, no_discharge, county, zones_path, as_json,
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2, default=str))
     else:
         click.echo(result.to_text(lang))
-
-
-def county_name(value: str | None) -> str:
-    """The county a --county value names: a name (``hengnan``) or a folder path, whose last part is the name
-    (``data/hengnan``, ``/tmp/cty/`` → ``cty``). Inputs are read from data/<name>/, outputs go to out/<name>/."""
-    if not value:
-        return settings.default_county
-    return Path(os.path.abspath(value)).name if "/" in value or os.sep in value or value in (".", "..") else value

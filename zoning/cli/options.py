@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import os
 from pathlib import Path
 
 import click
@@ -37,13 +38,28 @@ zones_opt = click.option(
 )
 
 
+def county_name(value: str | None) -> str:
+    """The county a ``--county`` value names: a name (``hengnan``), or a county folder whose scheme gives its id
+    (``data/hengnan``; a folder without a scheme is named by its last part). Outputs go to ``out/<name>/``."""
+    if not value:
+        return settings.default_county
+    path = Path(value)
+    if os.sep in value or "/" in value or value in (".", ".."):
+        if (path / "scheme.toml").is_file():
+            from zoning.scheme import load_scheme
+
+            return load_scheme(path).county
+        return path.resolve().name
+    return value
+
+
 def resolve_paths(county: str | None, zones_path: str | None, out_path: str | None, default_name: str, *,
                   overwrite: bool) -> tuple[str, Path, Path]:
     """County name, zones GeoPackage and output path of a command that reads the zones and writes one file.
 
     An existing output is kept unless ``overwrite`` (outputs are replaced atomically, never clobbered by accident).
     """
-    county = county or settings.default_county
+    county = county_name(county)
     zones = Path(zones_path) if zones_path else settings.zones_path(county)
     out = Path(out_path) if out_path else settings.county_out_dir(county) / default_name
     if out.exists() and not overwrite:
