@@ -563,64 +563,55 @@ OUTSIDE_COUNTY_CLAUSE = "outside the county: this plan does not apply there (che
 _CLASS_EN = {"scale": "scale farm", "household": "specialised household", "below": "below household size"}
 
 
-def _text_zh(r: SiteResult) -> str:
-    lines = [f"位置：经度 {r.lon_wgs84:.6f}，纬度 {r.lat_wgs84:.6f}（WGS84）；{r.working_crs} 坐标 X={r.x:.1f}，Y={r.y:.1f}"]
-    lines += [f"注意：{n_zh}" for n_zh, _ in _notes(r)]
+def _text_lines(r: SiteResult) -> list[tuple[str, str]]:
+    """The answer as (Chinese, English) line pairs: one place decides what is said, two say it."""
+    lines = [(f"位置：经度 {r.lon_wgs84:.6f}，纬度 {r.lat_wgs84:.6f}（WGS84）；{r.working_crs} 坐标 X={r.x:.1f}，Y={r.y:.1f}",
+              f"Site: lon {r.lon_wgs84:.6f}, lat {r.lat_wgs84:.6f} (WGS84); {r.working_crs} X={r.x:.1f}, Y={r.y:.1f}")]
+    lines += [(f"注意：{zh}", f"Note: {en}") for zh, en in _notes(r)]
     if not r.inside_county:
-        d = r.county_direction
-        lines.append(f"该点不在本县境内：位于县界{d[0] if d else ''}方向约 {_m(r.county_distance_m)}。")
+        d = r.county_direction or ("", "")
+        lines.append((f"该点不在本县境内：位于县界{d[0]}方向约 {_m(r.county_distance_m)}。",
+                      f"This site is outside the county: about {_m(r.county_distance_m)} {d[1]} of its boundary."))
     if r.zones:
-        lines.append("所在禁养区（落在边界上也算在区内）：")
+        lines.append(("所在禁养区（落在边界上也算在区内）：", "In exclusion zone(s) (a point on an edge counts as inside):"))
         for z in r.zones:
-            lines.append(f"  - {z['zone_id']} {z['name']}（{_label(z['category'], 0)}，{z['level']}级禁养区），距该区边界 {_m(z['depth_m'])}")
-        lines.append(f"距最近的所在区边界：{_m(r.depth_m)}（在区内）")
+            lines.append((f"  - {z['zone_id']} {z['name']}（{_label(z['category'], 0)}，{z['level']}级禁养区），距该区边界 {_m(z['depth_m'])}",
+                          f"  - {z['zone_id']} {z['name']} ({_label(z['category'], 1)}, level {z['level']}), {_m(z['depth_m'])} inside its edge"))
+        lines.append((f"距最近的所在区边界：{_m(r.depth_m)}（在区内）", f"Distance to the nearest edge of a zone it is in: {_m(r.depth_m)}"))
     elif r.nearest:
         n = r.nearest
-        lines.append(f"不在任何禁养区内。最近的禁养区：{n['zone_id']} {n['name']}（{n['level']}级），距其边界 {_m(n['distance_m'])}。")
+        lines.append((f"不在任何禁养区内。最近的禁养区：{n['zone_id']} {n['name']}（{n['level']}级），距其边界 {_m(n['distance_m'])}。",
+                      f"In no exclusion zone. Nearest zone: {n['zone_id']} {n['name']} (level {n['level']}), {_m(n['distance_m'])} from its edge."))
     if r.township:
-        lines.append(f"所属乡镇：{r.township}" + ("（近似乡镇范围，仅供参考）" if r.township_approximate else ""))
+        lines.append((f"所属乡镇：{r.township}" + ("（近似乡镇范围，仅供参考）" if r.township_approximate else ""),
+                      f"Township: {r.township}" + (" (approximate township area)" if r.township_approximate else "")))
     if r.pig_equivalents is not None:
-        cls = lv.load_rules().size_class(r.size_class).name_zh if r.size_class else ""
-        lines.append(f"养殖规模：{r.pig_equivalents:g} 头猪当量 —— {cls}")
+        cls_zh = lv.load_rules().size_class(r.size_class).name_zh if r.size_class else ""
+        lines.append((f"养殖规模：{r.pig_equivalents:g} 头猪当量 —— {cls_zh}",
+                      f"Farm size: {r.pig_equivalents:g} pig equivalents — {_CLASS_EN.get(r.size_class, r.size_class)}"))
     if r.verdict == "outside the county":
-        lines.append("结论：不适用——该点在本县境外，本方案不管辖（请查该点所在县的禁养区方案）。")
+        lines.append(("结论：不适用——该点在本县境外，本方案不管辖（请查该点所在县的禁养区方案）。",
+                      "Verdict: NOT COVERED — the site is outside the county; this plan does not apply there "
+                      "(check the plan of the county it lies in)."))
     else:
-        v = {True: "允许（本方案不禁止）", False: "禁止", None: "取决于养殖规模（请用 --livestock 给出存栏）"}[r.allowed]
-        lines.append(f"结论：{v}。依据《方案》{r.clause}")
+        zh = {True: "允许（本方案不禁止）", False: "禁止", None: "取决于养殖规模（请用 --livestock 给出存栏）"}[r.allowed]
+        en = {True: "ALLOWED (this plan does not forbid it)", False: "FORBIDDEN",
+              None: "DEPENDS on the farm's size (give --livestock)"}[r.allowed]
+        lines.append((f"结论：{zh}。依据《方案》{r.clause}", f"Verdict: {en}. {r.clause_en} [plan clause {r.clause.split('：')[0]}]"))
     if r.allowed is not None and r.zones and r.size_class == "scale":
-        lines.append("（已按" + ("有" if r.discharge else "无") + "污染物排放判断）")
-    lines.append(f"禁养区数据：{r.zones_path}，SHA-256 {r.zones_sha256[:16]}…，生成时间 {r.zones_built_at or '未知（无 manifest.json）'}")
-    return "\n".join(lines)
+        lines.append(("（已按" + ("有" if r.discharge else "无") + "污染物排放判断）",
+                      f"(judged as a farm that {'discharges' if r.discharge else 'does not discharge'} pollutants)"))
+    lines.append((f"禁养区数据：{r.zones_path}，SHA-256 {r.zones_sha256[:16]}…，生成时间 {r.zones_built_at or '未知（无 manifest.json）'}",
+                  f"Zone layer: {r.zones_path}, SHA-256 {r.zones_sha256[:16]}…, built {r.zones_built_at or 'unknown (no manifest.json)'}"))
+    return lines
+
+
+def _text_zh(r: SiteResult) -> str:
+    return "\n".join(zh for zh, _ in _text_lines(r))
 
 
 def _text_en(r: SiteResult) -> str:
-    lines = [f"Site: lon {r.lon_wgs84:.6f}, lat {r.lat_wgs84:.6f} (WGS84); {r.working_crs} X={r.x:.1f}, Y={r.y:.1f}"]
-    lines += [f"Note: {n_en}" for _, n_en in _notes(r)]
-    if not r.inside_county:
-        d = r.county_direction
-        lines.append(f"This site is outside the county: about {_m(r.county_distance_m)} {d[1] if d else ''} of its boundary.")
-    if r.zones:
-        lines.append("In exclusion zone(s) (a point on an edge counts as inside):")
-        for z in r.zones:
-            lines.append(f"  - {z['zone_id']} {z['name']} ({_label(z['category'], 1)}, level {z['level']}), {_m(z['depth_m'])} inside its edge")
-        lines.append(f"Distance to the nearest edge of a zone it is in: {_m(r.depth_m)}")
-    elif r.nearest:
-        n = r.nearest
-        lines.append(f"In no exclusion zone. Nearest zone: {n['zone_id']} {n['name']} (level {n['level']}), {_m(n['distance_m'])} from its edge.")
-    if r.township:
-        lines.append(f"Township: {r.township}" + (" (approximate township area)" if r.township_approximate else ""))
-    if r.pig_equivalents is not None:
-        lines.append(f"Farm size: {r.pig_equivalents:g} pig equivalents — {_CLASS_EN.get(r.size_class, r.size_class)}")
-    if r.verdict == "outside the county":
-        lines.append("Verdict: NOT COVERED — the site is outside the county; this plan does not apply there "
-                     "(check the plan of the county it lies in).")
-    else:
-        v = {True: "ALLOWED (this plan does not forbid it)", False: "FORBIDDEN", None: "DEPENDS on the farm's size (give --livestock)"}[r.allowed]
-        lines.append(f"Verdict: {v}. {r.clause_en} [plan clause {r.clause.split('：')[0]}]")
-    if r.allowed is not None and r.zones and r.size_class == "scale":
-        lines.append(f"(judged as a farm that {'discharges' if r.discharge else 'does not discharge'} pollutants)")
-    lines.append(f"Zone layer: {r.zones_path}, SHA-256 {r.zones_sha256[:16]}…, built {r.zones_built_at or 'unknown (no manifest.json)'}")
-    return "\n".join(lines)
+    return "\n".join(en for _, en in _text_lines(r))
 
 
 _SIGN_ZH = {"longitude": "经度", "latitude": "纬度", "longitude and latitude": "经度和纬度"}
