@@ -190,9 +190,9 @@ def points_to_wgs84(x, y, crs: str | int | CRS) -> tuple[np.ndarray, np.ndarray]
     x = np.atleast_1d(np.asarray(x, dtype="float64"))
     y = np.atleast_1d(np.asarray(y, dtype="float64"))
     pcrs = parse_point_crs(crs)
-    if pcrs == "gcj02":
+    if isinstance(pcrs, str) and pcrs == "gcj02":
         return _prcoords_array(prcoords.gcj_wgs_bored, x, y)
-    if pcrs == "bd09":
+    if isinstance(pcrs, str) and pcrs == "bd09":
         return _prcoords_array(prcoords.bd_wgs_bored, x, y)
     tr = _cached_transformer(pcrs.to_wkt(), _parse_point_crs("wgs84").to_wkt())
     lon, lat = tr.transform(x, y)
