@@ -118,6 +118,14 @@ def _strip_suffix(name: str) -> str:
     return re.sub(r"(建成区|街道|镇|乡)$", "", name)
 
 
+def _area_in_text_vs_table(t, code: str, text_km2: str, item: str, *, ref: str, note: str = "") -> Line:
+    """An area the text prints against the level-1 figure of the zone's table row (exact decimal comparison)."""
+    row = t.zone(code)
+    same = row.level1 is not None and Decimal(row.level1.text) == Decimal(text_km2)
+    return Line("text vs table", item, "pass" if same else "finding", text_km2,
+                row.level1.value if row.level1 else None, note=note, ref=ref)
+
+
 def check_text(scheme: Scheme) -> list[Line]:
     """Do the counts, lists, widths, areas and units the plan's text declares match its table?"""
     facts, t = scheme.facts, scheme.published
@@ -159,11 +167,8 @@ def check_text(scheme: Scheme) -> list[Line]:
                           ref=cite(tb["clause"], tb["quote"])))
     xs = facts.get("xiang_strip")
     if xs:
-        row = t.zone(xs["code"])
-        same = row.level1 is not None and Decimal(row.level1.text) == Decimal(xs["area_km2"])
-        lines.append(Line("text vs table", "Xiang strip area in the text vs table", "pass" if same else "finding",
-                          xs["area_km2"], row.level1.value if row.level1 else None,
-                          ref=cite(xs["area_clause"], xs["area_quote"])))
+        lines.append(_area_in_text_vs_table(t, xs["code"], xs["area_km2"], "Xiang strip area in the text vs table",
+                                            ref=cite(xs["area_clause"], xs["area_quote"])))
         overlapping = sorted(_strip_suffix(z.name) for z in t.zones if z.overlap_with == xs["code"])
         touched = sorted(_strip_suffix(n) for n in xs["townships"])
         ok = overlapping == touched
@@ -192,12 +197,9 @@ def check_text(scheme: Scheme) -> list[Line]:
                               f"{xs['distance_m']} m", strip.distance_m, ref=cite(xs["distance_clause"], xs["distance_quote"])))
     nr = facts.get("nature_reserve")
     if nr:
-        row = t.zone(nr["code"])
-        same = row.level1 is not None and Decimal(row.level1.text) == Decimal(nr["land_area_km2"])
-        lines.append(Line("text vs table", "nature reserve land area in the text vs table", "pass" if same else "finding",
-                          nr["land_area_km2"], row.level1.value if row.level1 else None,
-                          note=f"reserve total {nr['total_area_km2']} km², of which land {nr['land_area_km2']} km² is the zone",
-                          ref=cite(nr["clause"], nr["quote"])))
+        lines.append(_area_in_text_vs_table(
+            t, nr["code"], nr["land_area_km2"], "nature reserve land area in the text vs table", ref=cite(nr["clause"], nr["quote"]),
+            note=f"reserve total {nr['total_area_km2']} km², of which land {nr['land_area_km2']} km² is the zone"))
     odd_units = [z for z in t.zones if z.overlap and z.overlap_unit_printed not in ("Km²", "km²", "k㎡")]
     lines.append(Line("text vs table", "units of the overlap notes", "pass" if not odd_units else "finding",
                       note="" if not odd_units else "printed as a length unit (Km, no square) in rows "
