@@ -62,8 +62,8 @@ raster: $(ZONES_TIF) ## GeoTIFF of zone levels: zones.tif
 run: zones reconcile maps raster ## the main job on the bundled data: zones, reconciliation, map, raster
 	@echo "outputs in $(OUT)/"
 
-check: $(STAMP) ## check farm sites: make check LON=112.6 LAT=26.9  or  make check CSV=farms.csv
-	@if [ -n "$(CSV)" ]; then $(ZONING) check --county $(COUNTY) --csv "$(CSV)" $(if $(RESULT),--out "$(RESULT)"); \
+check: $(ZONES_GPKG) ## check farm sites: make check LON=112.6 LAT=26.9  or  make check CSV=farms.csv [RESULT=out.csv]
+	@if [ -n "$(CSV)" ]; then $(ZONING) check --county $(COUNTY) --csv "$(CSV)" --overwrite $(if $(RESULT),--out "$(RESULT)"); \
 	else $(ZONING) check --county $(COUNTY) $(LON) $(LAT); fi
 
 bench: $(ZONES_GPKG) ## site-check benchmark: 1M sites, ratios against naive baselines measured in the same run

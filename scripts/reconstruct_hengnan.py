@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import pyogrio
 import numpy as np
 import shapely
 from pyproj import Transformer
@@ -492,8 +493,13 @@ def load_context(scheme: Scheme, cfg_path: Path) -> Context:
 def write_zones(ctx: Context, dest: Path) -> None:
     gdf = gpd.GeoDataFrame(ctx.features, geometry="geometry", crs=ctx.crs)
     gdf = gdf.sort_values(["code", "level"]).reset_index(drop=True)
-    with atomic_path(dest) as tmp:
-        gdf.to_file(tmp, layer="zones", driver="GPKG", engine="pyogrio")
+    # GeoPackages stamp the write time into gpkg_contents; a fixed stamp makes the file byte-for-byte reproducible
+    pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": "2020-02-28T00:00:00.000Z"})
+    try:
+        with atomic_path(dest) as tmp:
+            gdf.to_file(tmp, layer="zones", driver="GPKG", engine="pyogrio")
+    finally:
+        pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": None})
 
 
 def print_summary(ctx: Context, xiang: dict[str, Any]) -> None:

@@ -258,3 +258,15 @@ def test_cli_default_output_goes_under_out_for_a_county_path(tmp_path, monkeypat
     assert res.exit_code == 0, res.output
     assert (tmp_path / "out" / "hengnan" / "checks" / "farms.checked.csv").exists()
     assert list(county_dir.iterdir()) == []  # nothing written into the county's data folder
+
+
+def test_cli_register_keeps_an_existing_result_without_overwrite(tmp_path, zones):
+    a = _ll(3000, 3000)
+    src = _write(tmp_path / "farms.csv", [f"a,{a[0]},{a[1]},600,"])
+    out = tmp_path / "o.csv"
+    out.write_text("keep me", encoding="utf-8")
+    args = ["check", "--csv", str(src), "--zones", str(zones), "--out", str(out)]
+    res = CliRunner().invoke(cli, args)
+    assert res.exit_code == 1 and "pass --overwrite" in res.output and out.read_text(encoding="utf-8") == "keep me"
+    assert CliRunner().invoke(cli, [*args, "--overwrite"]).exit_code == 0
+    assert "a," in out.read_text(encoding="utf-8-sig")

@@ -8,8 +8,8 @@ from pathlib import Path
 import click
 
 from zoning import settings
-from zoning.cli.options import county_name, county_opt, zones_opt
-from zoning.errors import InputFileError
+from zoning.cli.options import county_name, county_opt, overwrite_opt, zones_opt
+from zoning.errors import InputFileError, OutputError
 
 
 @click.command("check")
@@ -31,8 +31,9 @@ from zoning.errors import InputFileError
 @click.option("--out", "out_path", type=click.Path(dir_okay=False), default=None,
               help="Register result (.csv, .xlsx or .gpkg); default out/<county>/checks/<name>.checked.csv.")
 @click.option("--chunk-size", default=100_000, show_default=True, type=click.IntRange(min=1))
+@overwrite_opt
 def command(lon, lat, crs, livestock, no_discharge, county, zones_path, as_json, lang, register, sheet, out_path,
-            chunk_size):
+            chunk_size, overwrite):
     """May a farm be at LON LAT? Lists the zones the site is in (an edge counts as inside), distances, township
     and the verdict under the plan's management rules (七), quoting the clause.
 
@@ -47,6 +48,8 @@ def command(lon, lat, crs, livestock, no_discharge, county, zones_path, as_json,
 
         src = Path(register)
         out = Path(out_path) if out_path else settings.county_out_dir(county) / "checks" / f"{src.stem}.checked.csv"
+        if out.exists() and not overwrite:
+            raise OutputError(f"{out} exists; pass --overwrite to replace it")
         res = check_register(src, out=out, county=county, crs=crs, zones_path=zones_path, chunk_size=chunk_size,
                              discharge=not no_discharge, sheet=sheet)
         for note in res.notes:

@@ -21,7 +21,7 @@ from zoning.cli.options import (
 @click.option("--cell-size", type=click.FloatRange(min=0, min_open=True), default=10.0, show_default=True,
               callback=finite_metres, help="Cell size in metres of the working CRS.")
 @click.option("--crosscheck/--no-crosscheck", default=False,
-              help="Also print cell-count areas against vector areas at 40, 20 and 10 m.")
+              help="Also print cell-count areas against vector areas at 4×, 2× and 1× the cell size.")
 @overwrite_opt
 def command(county: str | None, zones_path: str | None, out_path: str | None, cell_size: float, crosscheck: bool,
             overwrite: bool) -> None:
@@ -32,4 +32,4 @@ def command(county: str | None, zones_path: str | None, out_path: str | None, ce
     raster.rasterize_zones(zones, out, cell_size=cell_size)
     click.echo(f"wrote {out} ({out.stat().st_size / 1e6:.2f} MB, {cell_size:g} m cells)")
     if crosscheck:
-        click.echo(raster.format_crosscheck(raster.crosscheck(zones)))
+        click.echo(raster.format_crosscheck(raster.crosscheck(zones, cell_sizes=(4 * cell_size, 2 * cell_size, cell_size))))
