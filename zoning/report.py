@@ -30,13 +30,16 @@ def _esc(text: str | None) -> str:
     return (text or "").replace("|", "\\|").replace("\n", " ")
 
 
-def _table(lines: list[Line], main: str, other: str) -> str:
-    head = f"| check | published | computed ({main}) | {other} | difference | rel. | tolerance | result | note | source |\n"
-    head += "|---|---:|---:|---:|---:|---:|---:|---|---|---|\n"
+def _table(lines: list[Line], main: str, other: str, *, areas: bool) -> str:
+    """Markdown table of lines; ``areas`` adds the area-method columns (geometry sections only)."""
+    value_cols = f"computed ({main}) | {other}" if areas else "computed"
+    head = f"| check | published | {value_cols} | difference | rel. | tolerance | result | note | source |\n"
+    head += "|---|---:|---:|" + ("---:|" if areas else "") + "---:|---:|---:|---|---|---|\n"
     rows = []
     for ln in lines:
         rel = "" if ln.rel_diff is None else f"{ln.rel_diff:+.2e}"
-        rows.append(f"| {_esc(ln.item)} | {_esc(ln.published)} | {_fmt(ln.computed)} | {_fmt(ln.other_method)} | "
+        values = f"{_fmt(ln.computed)} | {_fmt(ln.other_method)}" if areas else _fmt(ln.computed)
+        rows.append(f"| {_esc(ln.item)} | {_esc(ln.published)} | {values} | "
                     f"{'' if ln.abs_diff is None else f'{ln.abs_diff:+.7f}'} | {rel} | {_fmt(ln.tolerance, 5)} | "
                     f"{_MARK[ln.status]} | {_esc(ln.note)} | {_esc(ln.ref)} |")
     return head + "\n".join(rows) + "\n"
@@ -61,7 +64,7 @@ def to_markdown(rec: Reconciliation) -> str:
             f"{manifest.get('min_overlap_m2', '—')} m² count as touching.",
             f"- Scheme `{ctx.get('scheme')}` sha256 `{ctx.get('scheme_sha256')}`; published table `{ctx.get('published_table')}` "
             f"sha256 `{ctx.get('published_sha256')}`.",
-            f"- Reconciled at {ctx.get('reconciled_at')} UTC" + (f"; zones built at {manifest.get('built_at')} UTC" if manifest else "")
+            f"- Reconciled at {ctx.get('reconciled_at')}" + (f"; zones built at {manifest.get('built_at')}" if manifest else "")
             + (f"; zones.gpkg sha256 `{ctx.get('zones_gpkg_sha256')}`." if ctx.get("zones_gpkg_sha256") else "."),
             "- Packages: " + ", ".join(f"{k} {v}" for k, v in ctx.get("packages", {}).items()) + ".", ""]
     if manifest.get("inputs"):
@@ -74,7 +77,8 @@ def to_markdown(rec: Reconciliation) -> str:
         lines = rec.section(key)
         if not lines:
             continue
-        out += [f"## {title}", "", blurb, "", _table(lines, rec.area_method, rec.other_method)]
+        areas = key not in ("table arithmetic", "text vs table")
+        out += [f"## {title}", "", blurb, "", _table(lines, rec.area_method, rec.other_method, areas=areas)]
     cross = ctx.get("raster_crosscheck")
     if cross:
         from zoning.raster import format_crosscheck
