@@ -192,3 +192,19 @@ def test_unwritable_output_folder(county_dir, tmp_path):
             pipeline.build(load_scheme(county_dir), out_dir=locked)
     finally:
         (tmp_path / "locked").chmod(0o700)
+
+
+def test_zone_category_must_match_its_table_row(county_dir, tmp_path):
+    gdf = zones_frame()
+    gdf.loc[gdf["code"] == "T02", "category"] = "nature_reserve"
+    _rewrite_zones(county_dir, gdf)
+    _build_fails(county_dir, tmp_path, r"zone T02 has category 'nature_reserve' but published.csv line 6 says 'town_builtup'")
+
+
+def test_a_strip_with_no_land_is_refused(county_dir, tmp_path):
+    from zoning.errors import SchemeError
+
+    path = county_dir / "scheme.toml"
+    path.write_text(path.read_text(encoding="utf-8").replace("half_width_m = 100.0", "half_width_m = 1e6"), encoding="utf-8")
+    with pytest.raises(SchemeError, match=r"\[\[strips\]\] S01: the strip along 大河 has no land area"):
+        pipeline.build(load_scheme(county_dir), out_dir=tmp_path / "o")

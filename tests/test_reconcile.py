@@ -115,3 +115,12 @@ def test_geometry_the_table_does_not_account_for_fails(county_dir, tmp_path):
     rec = reconcile.reconcile(scheme, zones_gpkg=tmp_path / "o" / "zones.gpkg")
     line = _by_item(rec)["zone parts with no table row"]
     assert line.status == "fail" and line.note.startswith("X01-1")
+
+
+def test_a_fact_quote_missing_from_the_source_fails(hengnan_scheme, tmp_path):
+    import dataclasses
+
+    facts = {**hengnan_scheme.facts, "water_sources": {**hengnan_scheme.facts["water_sources"], "quote": "并不存在的一句话"}}
+    rec = reconcile.reconcile(dataclasses.replace(hengnan_scheme, facts=facts), table_only=True)
+    (fail,) = rec.failures
+    assert fail.item == "quote of 六(一) 饮用水水源保护区禁养区" and "并不存在的一句话" in fail.note

@@ -92,15 +92,21 @@ def test_scheme_settings(hengnan_scheme):
         (lambda s: s.replace("distance_m = 500.0", 'distance_m = "abc"'), "distance_m = 'abc' must be a finite number"),
         (lambda s: s.replace("distance_m = 500.0", "distance_m = nan"), "distance_m = nan must be a finite number"),
         (lambda s: s.replace("[[strips]]", "[strips]"), r"strips must be \[\[strips\]\] tables"),
-        (lambda s: s.replace('[county]\nid = "testland"', 'county = "testland"\n[x]'), r"\[county\] must be a table"),
+        (lambda s: s.replace('[county]\nid = "testland"', 'county = "testland"\n[accounting]'), r"\[county\] must be a table"),
         (lambda s: s.replace("quad_segs = 16", "quad_segs = 2.9"), "quad_segs = 2.9 must be a whole number"),
-        (lambda s: s.replace('clip_to = "boundary"', 'clip_to = "boundry"'), "clip_to = 'boundry' names no layer"),
+        (lambda s: s.replace('clip_to = "boundary"', 'clip_to = "boundry"'), "clip_to = 'boundry': a strip is clipped to the county"),
         (lambda s: s.replace("half_width_m = 100.0", "half_width_m = 100.0\nreach_to_m = -5.0"), "reach_to_m = -5.0 must be greater than 0"),
         (lambda s: s.replace("half_width_m = 100.0", "half_width_m = 100.0\nreach_from_m = 9.0\nreach_to_m = 5.0"),
          "reach_to_m \\(5\\) must be greater than reach_from_m \\(9\\)"),
         (lambda s: s.replace('water_source = "feature"', "water_source = true"), r"\[levels\] water_source = True"),
         (lambda s: s.replace('path = "base/boundary.geojson"', "path = 5"), "path = 5 must be a non-empty text"),
         (lambda s: s.replace('clip_to = "boundary"', 'clip_to = "boundary"\nreconstructed = "no"'), "reconstructed = 'no' must be true or false"),
+        (lambda s: s.replace("distance_m = 500.0", "distanse_m = 500.0\ndistance_m = 500.0"), r"unknown key\(s\) distanse_m \(a typo\?\)"),
+        (lambda s: s + "\n[extra]\nfoo = 1\n", r"unknown key\(s\) extra"),
+        (lambda s: s + s[s.index("[[strips]]"):], "code S01 is used by more than one strip"),
+        (lambda s: s.replace('code = "S01"', 'code = "S99"'), "no row of published.csv has code 'S99'"),
+        (lambda s: s.replace("level = 1\nriver", "level = 2\nriver"), r"level = 2, but \[levels\] puts xiang_strip at level 1"),
+        (lambda s: s.replace('clip_to = "boundary"', 'clip_to = "rivers"'), "clip_to = 'rivers': a strip is clipped to the county"),
     ],
 )
 def test_bad_scheme_files_say_what_is_wrong(county_dir, edit, message):
@@ -122,6 +128,9 @@ def test_bad_scheme_files_say_what_is_wrong(county_dir, edit, message):
         (lambda s: s.replace("测试水源保护区,1.0,3.0,,,,,", "测试水源保护区,1.0"), "line 3: has 7 fields, the header has 13"),
         (lambda s: s.replace("1.0,3.0", "NaN,3.0"), "'NaN' is not an area"),
         (lambda s: s.replace("1.0,3.0", "-1.0,3.0"), "'-1.0' is not an area"),
+        (lambda s: s.replace("1.0,3.0", "1_0,3.0"), "'1_0' is not a number"),
+        (lambda s: s.replace("subtotal,,小计,,,,14.5,3.0,,0.6,,,", "subtotal,,小计,,,,14.5,3.0,,0.6,,,\nsubtotal,,小计,,,,200,3.0,,0.6,,,"),
+         "line 9: a second 'subtotal' row \\(the first is at published.csv line 8\\)"),
     ],
 )
 def test_bad_published_tables_name_the_line(county_dir, edit, message):
@@ -129,3 +138,18 @@ def test_bad_published_tables_name_the_line(county_dir, edit, message):
     path.write_text(edit(path.read_text(encoding="utf-8")), encoding="utf-8")
     with pytest.raises(SchemeError, match=message):
         load_published(path)
+
+
+@pytest.mark.parametrize(
+    ("facts", "message"),
+    [
+        ('[[counts]]\nwhat = "all"\ncategory = "all"\ncount = 40\nclause = "x"\n', r"\[\[counts\]\] #1: missing key 'quote'"),
+        ('[[counts]]\nwhat = "all"\ncategory = "all"\ncount = "40"\nclause = "x"\nquote = "q"\n', "count = '40' has the wrong type"),
+        ('[[counts]]\nwhat = "all"\ncategory = "all"\ncount = -4\nclause = "x"\nquote = "q"\n', "count = -4 must not be negative"),
+        ('[[counts]]\nwhat = "all"\ncategory = "bogus"\ncount = 4\nclause = "x"\nquote = "q"\n', "category 'bogus' unknown"),
+    ],
+)
+def test_bad_plan_facts_are_input_errors_not_findings(county_dir, facts, message):
+    (county_dir / "plan_facts.toml").write_text(facts, encoding="utf-8")
+    with pytest.raises(SchemeError, match=message):
+        load_scheme(county_dir)

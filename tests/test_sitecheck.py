@@ -309,3 +309,18 @@ def test_cli_county_path_means_its_name(tmp_path, monkeypatch, zones):
                                    "--county", str(tmp_path / "elsewhere" / "hengnan")])
     assert res.exit_code == 0, res.output
     assert "J01-1" in res.output and str(tmp_path / "out" / "hengnan" / "zones.gpkg") in res.output
+
+
+@pytest.mark.parametrize(("dx", "dy"), [(2000, 2000), (3000, 4000), (4000, 2500)])
+def test_edge_given_in_degrees_is_still_on_the_edge(index, dx, dy):
+    """A vertex or edge point of J01-1 sent through WGS84 comes back nanometres off: still on the edge, so inside."""
+    lon, lat = TO_WGS.transform(OX + dx, OY + dy)
+    r = check_point(f"{lon:.15f}", f"{lat:.15f}", index=index, livestock={"pig": 600})
+    assert {"J01-1", "J01-2"} <= {z["zone_id"] for z in r.zones}  # the shared edge of the level-1 square and its ring
+    assert r.allowed is False and r.depth_m < 1e-3
+
+
+def test_cli_takes_a_negative_longitude_without_dashes(zones):
+    res = CliRunner().invoke(cli, ["check", "-112.69", "26.72", "--zones", str(zones), "--lang", "en"])
+    assert res.exit_code == 0, res.output
+    assert "Site: lon -112.690000, lat 26.720000" in res.output and "outside the county" in res.output

@@ -95,13 +95,36 @@ def _layer_kwargs(scheme: Scheme, name: str) -> dict[str, Any]:
     return {"layer": spec.layer, "encoding": encoding}
 
 
+def _to_working(gdf: gpd.GeoDataFrame, scheme: Scheme, what: str, *, repair: bool, repairs: RepairLog) -> gpd.GeoDataFrame:
+    """Reproject to the working CRS; a polygon that reprojection makes invalid is named (or repaired on request)."""
+    out = gdf.to_crs(scheme.working_crs)
+    if gdf.crs == out.crs:
+        return out
+    geoms = out.geometry.values
+    polygonal = shapely.get_type_id(geoms) >= 3
+    broken = np.flatnonzero(polygonal & ~shapely.is_valid(geoms))
+    if len(broken) and not repair:
+        i = int(broken[0])
+        raise LayerError(f"{what}: feature #{i + 1} becomes invalid when reprojected from {describe_crs(gdf.crs)} to the "
+                         f"working CRS ({shapely.is_valid_reason(geoms[i])}); store the layer in "
+                         f"{describe_crs(scheme.working_crs)}, or rerun with --repair")
+    if len(broken):
+        fixed = list(geoms)
+        for i in broken:
+            fixed[i] = geoprocess.make_valid_polygonal(geoms[i])
+            repairs.add(f"{what}: feature #{int(i) + 1} invalid after reprojection -> repaired with make_valid")
+        out = out.set_geometry(gpd.GeoSeries(fixed, index=out.index, crs=out.crs))
+    return out
+
+
 def read_inputs(scheme: Scheme, *, repair: bool = False) -> Inputs:
     """Read and validate the scheme's layers and bring them to the working CRS."""
     repairs = RepairLog()
     crs = scheme.working_crs
     bspec = scheme.layer("boundary")
-    boundary_gdf = read_layer(bspec.path, what="boundary layer", repair=repair, repairs=repairs,
-                              **_layer_kwargs(scheme, "boundary")).to_crs(crs)
+    boundary_gdf = _to_working(read_layer(bspec.path, what="boundary layer", repair=repair, repairs=repairs,
+                                          **_layer_kwargs(scheme, "boundary")), scheme, f"boundary layer {bspec.path}",
+                               repair=repair, repairs=repairs)
     boundary = geoprocess.union(boundary_gdf.geometry.values)
     check_working_crs(scheme, boundary)
     rivers = None
@@ -113,8 +136,10 @@ def read_inputs(scheme: Scheme, *, repair: bool = False) -> Inputs:
     elif scheme.strips:
         raise SchemeError(f"{scheme.path}: [[strips]] need a [layers.rivers] section")
     zspec = scheme.layer("zones")
-    zones = read_layer(zspec.path, what="zones layer", required_columns=ZONE_COLUMNS, code_columns=("code", "level"),
-                       repair=repair, repairs=repairs, **_layer_kwargs(scheme, "zones")).to_crs(crs)
+    zones = _to_working(read_layer(zspec.path, what="zones layer", required_columns=ZONE_COLUMNS,
+                                   code_columns=("code", "level"), repair=repair, repairs=repairs,
+                                   **_layer_kwargs(scheme, "zones")), scheme, f"zones layer {zspec.path}",
+                        repair=repair, repairs=repairs)
     context = {}
     for name, types in CONTEXT_LAYERS.items():
         if name in scheme.layers and scheme.layer(name).path.exists():
@@ -152,7 +177,13 @@ def compute_strips(scheme: Scheme, rivers: gpd.GeoDataFrame, boundary: shapely.G
     for rule in scheme.strips:
         line = river_line(rivers, rule.river, name_field=name_field)
         clip = boundary if rule.clip_to == "boundary" else None
+        if calibrated and rule.reach_to_m is not None and rule.reach_to_m > line.length + 1.0:
+            log.warning("strip %s: reach_to_m %.0f m is beyond the %.0f m of the %s line; the strip runs to its end",
+                        rule.code, rule.reach_to_m, line.length, rule.river)
         geom = strip_geometry(rule, line, clip, quad_segs=scheme.quad_segs, calibrated=calibrated)
+        if geom.is_empty or geom.area < scheme.min_overlap_m2:
+            raise SchemeError(f"{scheme.path} [[strips]] {rule.code}: the strip along {rule.river} has no land area "
+                              f"({geom.area:.3g} m²); check distance_m, half_width_m, the reach and clip_to")
         params = {"river": rule.river, "distance_m": rule.distance_m, "half_width_m": rule.half_width_m,
                   "reach_from_m": rule.reach_from_m if calibrated else None,
                   "reach_to_m": rule.reach_to_m if calibrated else None,
@@ -210,16 +241,19 @@ def assemble_zones(scheme: Scheme, inputs: Inputs) -> gpd.GeoDataFrame:
     allz = gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), geometry="geometry", crs=scheme.working_crs)
     allz = _assign_levels(allz, scheme, label)
     allz["code"] = allz["code"].astype(str)
+    table = {z.code: z for z in scheme.published.zones}
+    for r in allz.itertuples():
+        row = table.get(r.code)
+        if row is None:
+            log.warning("%s: zone %s-%s has no row in %s; the reconciliation will fail it", label, r.code, r.level,
+                        scheme.published.path.name)
+        elif row.category != r.category:
+            raise LayerError(f"{label}: zone {r.code} has category {r.category!r} but {scheme.published.path.name} line "
+                             f"{row.line} says {row.category!r}; correct the layer or the table")
     allz["reconstructed"] = allz["reconstructed"].fillna(False).astype(bool)
     allz.insert(0, "zone_id", allz["code"] + "-" + allz["level"].astype(str))
-    published = []
-    for code, level in zip(allz["code"], allz["level"]):
-        try:
-            printed = scheme.published.zone(code).printed(level)
-        except SchemeError:
-            printed = None
-        published.append(np.nan if printed is None else printed.value)
-    allz["published_km2"] = published
+    printed = [table[c].printed(lv) if c in table else None for c, lv in zip(allz["code"], allz["level"])]
+    allz["published_km2"] = [np.nan if p is None else p.value for p in printed]
     for key, values in measure(allz.geometry.values, scheme).items():
         allz[key] = values
     allz["diff_km2"] = allz["area_km2"] - allz["published_km2"]
@@ -228,8 +262,9 @@ def assemble_zones(scheme: Scheme, inputs: Inputs) -> gpd.GeoDataFrame:
     mostly_out = allz[allz["outside_county_km2"] > 0.5 * allz["area_km2"]]
     if len(mostly_out):
         r = mostly_out.iloc[0]
+        where = (f"{scheme.path.name} [[strips]] {r['code']}" if r["code"] in strip_codes else label)
         raise LayerError(
-            f"{label}: zone {r['zone_id']} lies {100 * r['outside_county_km2'] / r['area_km2']:.0f} % outside the county "
+            f"{where}: zone {r['zone_id']} lies {100 * r['outside_county_km2'] / r['area_km2']:.0f} % outside the county "
             f"boundary ({len(mostly_out)} zone part(s) in all); is the layer's CRS label right, and is it this county's layer?")
     order = ["zone_id", "code", "level", "name", "category", "published_km2", "area_km2", "area_ellipsoidal_km2",
              "area_planar_km2", "diff_km2", "outside_county_km2", *PROVENANCE_COLUMNS, "geometry"]

@@ -135,8 +135,10 @@ def check_text(scheme: Scheme) -> list[Line]:
     source = re.sub(r"\s+", "", scheme.source_text())
 
     def cite(clause: str, quote: str) -> str:
-        found = "" if not source or re.sub(r"\s+", "", quote) in source else " [QUOTE NOT FOUND IN SOURCE]"
-        return f"{clause}: “{quote}”{found}"
+        if source and re.sub(r"\s+", "", quote) not in source:
+            lines.append(Line("text vs table", f"quote of {clause}", "fail", note=f"“{quote}” is not in the source text "
+                              f"({scheme.source_text_path.name if scheme.source_text_path else 'none'}); fix plan_facts.toml"))
+        return f"{clause}: “{quote}”"
 
     for c in facts.get("counts", []):
         rows = [z for z in t.zones if c["category"] in ("all", z.category)]

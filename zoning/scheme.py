@@ -51,6 +51,8 @@ class Printed:
     def parse(cls, text: str, *, where: str) -> "Printed":
         """Read a printed decimal; ``where`` names the file, row and column for the error."""
         try:
+            if "_" in text:
+                raise InvalidOperation
             dec = Decimal(text.strip())
         except InvalidOperation as exc:
             raise SchemeError(f"{where}: {text!r} is not a number; write it as printed, e.g. 0.131") from exc
@@ -331,8 +333,12 @@ def load_published(path: Path) -> PublishedTable:
                 )
             )
         elif kind == "subtotal":
+            if subtotal is not None:
+                raise SchemeError(f"{where}: a second 'subtotal' row (the first is at {subtotal[3]}); keep exactly one")
             subtotal = (num("level1_km2"), num("level2_km2"), num("overlap_km2"), where)
         elif kind == "total":
+            if total is not None:
+                raise SchemeError(f"{where}: a second 'total' row (the first is at {total[1]}); keep exactly one")
             total = (num("net_km2"), where)
         else:
             raise SchemeError(f"{where}: row_type {kind!r} unknown; use zone, subtotal or total")
@@ -349,17 +355,31 @@ def load_published(path: Path) -> PublishedTable:
     return PublishedTable(path, tuple(zones), subtotal[0], subtotal[1], subtotal[2], total[0])
 
 
+SCHEME_SECTIONS = ("county", "plan", "crs", "area", "geometry", "layers", "levels", "strips", "accounting")
+STRIP_KEYS = ("code", "name", "category", "level", "river", "distance_m", "half_width_m", "reach_from_m", "reach_to_m",
+              "clip_to", "reconstructed", "note")
+#: Layers a strip may be clipped to (polygon layers the pipeline reads).
+CLIP_LAYERS = ("boundary",)
+
+
+def _no_unknown_keys(table: dict[str, Any], known: tuple[str, ...], *, where: str) -> None:
+    unknown = sorted(set(table) - set(known))
+    if unknown:
+        raise SchemeError(f"{where}: unknown key(s) {', '.join(unknown)} (a typo?); known keys: {', '.join(known)}")
+
+
 def _strip_rule(raw: Any, *, where: str, layers: dict[str, "LayerSpec"]) -> StripRule:
     if not isinstance(raw, dict):
         raise SchemeError(f"{where}: each strip must be a [[strips]] table, got {raw!r}")
+    _no_unknown_keys(raw, STRIP_KEYS, where=where)
     reach_from = _number(raw, "reach_from_m", where=where, optional=True, minimum=0.0)
     reach_to = _number(raw, "reach_to_m", where=where, optional=True, positive=True)
     if reach_from is not None and reach_to is not None and reach_to <= reach_from:
         raise SchemeError(f"{where}: reach_to_m ({reach_to:g}) must be greater than reach_from_m ({reach_from:g})")
     clip_to = raw.get("clip_to")
-    if clip_to is not None and (not isinstance(clip_to, str) or clip_to not in layers):
-        raise SchemeError(f"{where}: clip_to = {clip_to!r} names no layer; declare [layers.{clip_to}] or use one of "
-                          f"{', '.join(sorted(layers)) or 'none'}")
+    if clip_to is not None and (clip_to not in CLIP_LAYERS or clip_to not in layers):
+        raise SchemeError(f"{where}: clip_to = {clip_to!r}: a strip is clipped to the county, write clip_to = \"boundary\" "
+                          "(with a [layers.boundary] section) or leave it out")
     category = _text(raw, "category", where=where, default="xiang_strip")
     if category not in CATEGORIES:
         raise SchemeError(f"{where}: category {category!r} unknown; use one of {', '.join(CATEGORIES)}")
@@ -377,6 +397,46 @@ def _strip_rule(raw: Any, *, where: str, layers: dict[str, "LayerSpec"]) -> Stri
         reconstructed=_flag(raw, "reconstructed", where=where, default=False),
         note=str(raw.get("note", "")),
     )
+
+
+_FACT_KEYS = {
+    "counts": {"what": str, "category": str, "count": int, "clause": str, "quote": str},
+    "water_sources": {"declared_count": int, "clause": str, "quote": str},
+    "xiang_strip": {"code": str, "distance_m": (int, float), "distance_clause": str, "distance_quote": str,
+                    "area_km2": str, "area_clause": str, "area_quote": str, "townships": list, "townships_quote": str,
+                    "overlapping_water_source_count": int, "overlapping_water_sources": list,
+                    "overlapping_water_sources_quote": str},
+    "nature_reserve": {"code": str, "total_area_km2": str, "land_area_km2": str, "clause": str, "quote": str},
+    "town_builtup": {"clause": str, "quote": str, "names": list},
+    "levels": {"clause": str, "quote": str, "level1": list, "level2": list},
+}
+
+
+def _check_facts(facts: dict[str, Any], *, where: str) -> None:
+    """The plan-facts file has the keys and types the text checks read (a typo is an input error, not a finding)."""
+    for section, keys in _FACT_KEYS.items():
+        if section not in facts:
+            continue
+        entries = facts[section] if section == "counts" else [facts[section]]
+        if not isinstance(entries, list):
+            raise SchemeError(f"{where}: {section} must be [[{section}]] tables")
+        for i, entry in enumerate(entries):
+            label = f"{where} [{'[counts]] #' + str(i + 1) if section == 'counts' else section + ']'}"
+            if not isinstance(entry, dict):
+                raise SchemeError(f"{label}: must be a table")
+            for key, kind in keys.items():
+                value = entry.get(key)
+                if value is None:
+                    raise SchemeError(f"{label}: missing key {key!r}")
+                if isinstance(value, bool) or not isinstance(value, kind):
+                    raise SchemeError(f"{label}: {key} = {value!r} has the wrong type")
+                if kind is int and value < 0:
+                    raise SchemeError(f"{label}: {key} = {value!r} must not be negative")
+            if section == "counts":
+                if entry["category"] not in (*CATEGORIES, "all"):
+                    raise SchemeError(f"{label}: category {entry['category']!r} unknown; use all or {', '.join(CATEGORIES)}")
+                if entry.get("level") not in (None, 1, 2):
+                    raise SchemeError(f"{label}: level = {entry.get('level')!r} must be 1 or 2")
 
 
 def scheme_path(county: str | Path) -> Path:
@@ -400,6 +460,7 @@ def load_scheme(county: str | Path | None = None) -> Scheme:
     raw = _read_toml(path)
     base = path.parent
     where = str(path)
+    _no_unknown_keys(raw, SCHEME_SECTIONS, where=where)
     county_tbl = _table(raw, "county", where=where)
     plan = _table(raw, "plan", where=where, required=False)
     crs_tbl = _table(raw, "crs", where=where)
@@ -434,8 +495,19 @@ def load_scheme(county: str | Path | None = None) -> Scheme:
     if deduct not in ("published", "none", "all"):
         raise SchemeError(f"{where}: [accounting] deduct = {deduct!r}; choose 'published', 'all' or 'none'")
     published = load_published(base / plan.get("published_table", "published.csv"))
+    codes = [r.code for r in strips]
+    for i, rule in enumerate(strips):
+        swhere = f"{where} [[strips]] #{i + 1} ({rule.code})"
+        if codes.count(rule.code) > 1:
+            raise SchemeError(f"{swhere}: code {rule.code} is used by more than one strip; each zone code appears once")
+        if rule.code not in {z.code for z in published.zones}:
+            raise SchemeError(f"{swhere}: no row of {published.path.name} has code {rule.code!r}; use the table's code")
+        fixed = levels.get(rule.category)
+        if isinstance(fixed, int) and rule.level != fixed:
+            raise SchemeError(f"{swhere}: level = {rule.level}, but [levels] puts {rule.category} at level {fixed}")
     facts_path = base / plan.get("facts", "plan_facts.toml")
     facts = _read_toml(facts_path) if facts_path.is_file() else {}
+    _check_facts(facts, where=str(facts_path))
     source_text = plan.get("source_text")
     scheme = Scheme(
         county=str(county_tbl.get("id", base.name)), dir=base, path=path,

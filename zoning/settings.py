@@ -9,6 +9,8 @@ These are knobs that apply to every county and every run.
 - ``zones_filename``: the one GeoPackage every consumer reads.
 - ``wgs84``: the CRS of point input by default (phone GPS).
 - ``area_tolerance_km2``: absolute tolerance used when no printed precision applies.
+- ``edge_tolerance_m``: a point this close to a zone's edge is on the edge, hence inside. Coordinates that went
+  through a CRS transformation come back a few nanometres off; 1 mm is far below any survey's precision.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ default_county: str = "hengnan"
 zones_filename: str = "zones.gpkg"
 wgs84: str = "EPSG:4326"
 area_tolerance_km2: float = 1e-6
+edge_tolerance_m: float = 0.001
 
 
 def county_dir(county: str) -> Path:

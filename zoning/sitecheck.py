@@ -156,6 +156,7 @@ class ZoneIndex:
     sha256: str
     built_at: str | None
     _bounds: np.ndarray = field(repr=False, default=None)
+    _covering: np.ndarray = field(repr=False, default=None)
     _edges: _SegmentIndex = field(repr=False, default=None)
     _county_edges: _SegmentIndex | None = field(repr=False, default=None)
     _tship_bounds: np.ndarray = field(repr=False, default=None)
@@ -181,7 +182,8 @@ class ZoneIndex:
             county = None if county is None or county.is_empty else county
         if county is None:
             log.warning("%s has no 'boundary' layer: inside-county and swap checks are skipped", path)
-        else:
+        else:  # the county boundary is an edge too: within the tolerance counts as inside
+            county = shapely.buffer(county, settings.edge_tolerance_m, quad_segs=2)
             shapely.prepare(county)
         t_names = np.zeros(0, dtype=object)
         t_geoms = np.zeros(0, dtype=object)
@@ -192,7 +194,9 @@ class ZoneIndex:
             t_geoms = np.asarray(t.geometry, dtype=object)
             t_approx = t["approximate"].fillna(True).astype(bool).to_numpy() if "approximate" in t else np.ones(len(t), bool)
             shapely.prepare(t_geoms)
-        shapely.prepare(geoms)
+        # points within settings.edge_tolerance_m of an edge are on it (inside): test against a hair-thin buffer
+        covering = shapely.buffer(geoms, settings.edge_tolerance_m, quad_segs=2)
+        shapely.prepare(covering)
         manifest = read_manifest(path)
         built_at = manifest.get("built_at") if isinstance(manifest, dict) else None
         table = zones[list(ZONE_COLUMNS)].reset_index(drop=True).copy()
@@ -200,7 +204,8 @@ class ZoneIndex:
         idx = cls(path=path, crs=crs, table=table, geoms=geoms, levels=levels, county=county,
                   township_names=t_names, township_geoms=t_geoms, township_approximate=t_approx,
                   sha256=file_sha256(path), built_at=built_at)
-        idx._bounds = shapely.bounds(geoms)
+        idx._bounds = shapely.bounds(covering)
+        idx._covering = covering
         idx._edges = _SegmentIndex(geoms, np.arange(len(geoms)))
         idx._county_edges = _SegmentIndex(np.array([county], dtype=object), np.array([0])) if county is not None else None
         if county is not None:  # boundary vertices in lon/lat (~500 m apart at most) for geodesic distances far away
@@ -298,13 +303,14 @@ class ZoneIndex:
 
     # --- vectorised queries ------------------------------------------------------------------------------
     def attribute(self, X: np.ndarray, Y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(point index, zone index) pairs for every zone covering a point (edges count), sorted by point."""
+        """(point index, zone index) pairs for every zone covering a point (edges, to within
+        ``settings.edge_tolerance_m``, count), sorted by point."""
         pts, zs = [], []
         for z, (x0, y0, x1, y1) in enumerate(self._bounds):
             with np.errstate(invalid="ignore"):
                 cand = np.flatnonzero((X >= x0) & (X <= x1) & (Y >= y0) & (Y <= y1))
             if len(cand):
-                hit = cand[shapely.intersects_xy(self.geoms[z], X[cand], Y[cand])]
+                hit = cand[shapely.intersects_xy(self._covering[z], X[cand], Y[cand])]
                 pts.append(hit)
                 zs.append(np.full(len(hit), z))
         if not pts:

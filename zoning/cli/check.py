@@ -12,7 +12,7 @@ from zoning.cli.options import county_name, county_opt, overwrite_opt, zones_opt
 from zoning.errors import InputFileError, OutputError
 
 
-@click.command("check")
+@click.command("check", context_settings={"ignore_unknown_options": True})
 @click.argument("lon", required=False)
 @click.argument("lat", required=False)
 @click.option("--crs", default="wgs84", show_default=True, metavar="CRS",
