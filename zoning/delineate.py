@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import logging
 import math
-import tomllib
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -34,6 +33,7 @@ from shapely.geometry.base import BaseGeometry
 from zoning.crs import AreaMethod, area_km2
 from zoning.errors import SchemeError
 from zoning.geoprocess import make_valid_polygonal, river_reach
+from zoning.scheme import read_toml
 
 log = logging.getLogger(__name__)
 
@@ -114,12 +114,7 @@ def _collect_bounds(table: dict[str, Any], prefix: str, out: dict[str, Bound]) -
 def load_standard(path: str | Path) -> Standard:
     """Read the standard's bounds from a TOML file (sections ``[river.level1.depth_m]`` with min_m/max_m/clause)."""
     path = Path(path)
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise SchemeError(f"{path}: standard parameters file not found") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise SchemeError(f"{path}: not valid TOML ({exc})") from exc
+    raw = read_toml(path, what="standard parameters file")
     head = raw.get("standard", {})
     bounds: dict[str, Bound] = {}
     _collect_bounds({k: v for k, v in raw.items() if k not in ("standard", "reconstruction")}, "", bounds)

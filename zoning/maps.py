@@ -40,6 +40,7 @@ from pyproj import CRS, Transformer
 from zoning._io import atomic_path, sha256
 from zoning.crs import describe_crs, wgs84_to_gcj02
 from zoning.errors import LayerError, OutputError
+from zoning.scheme import CATEGORY_LABELS
 from zoning.zonesfile import read_zones_layer
 
 log = logging.getLogger(__name__)
@@ -51,11 +52,10 @@ WGS84 = "EPSG:4326"
 DECIMALS = 6
 
 #: Zone categories of the contract: label (zh + en) and colour.
+CATEGORY_COLORS = {"water_source": "#1f78b4", "xiang_strip": "#6a3d9a", "nature_reserve": "#33a02c",
+                   "town_builtup": "#e31a1c"}
 CATEGORIES: dict[str, dict[str, str]] = {
-    "water_source": {"label": "饮用水水源保护区 drinking-water source", "color": "#1f78b4"},
-    "xiang_strip": {"label": "湘江干流沿岸500米 Xiang River strip", "color": "#6a3d9a"},
-    "nature_reserve": {"label": "自然保护区 nature reserve", "color": "#33a02c"},
-    "town_builtup": {"label": "城镇建成区 town built-up area", "color": "#e31a1c"},
+    cat: {"label": f"{zh} {en}", "color": CATEGORY_COLORS[cat]} for cat, (zh, en) in CATEGORY_LABELS.items()
 }
 LEVEL2_COLOR = "#ff7f00"
 OVERLAP_COLOR = "#ffe600"

@@ -270,9 +270,12 @@ def _flag(table: dict[str, Any], key: str, *, where: str, default: bool) -> bool
     return value
 
 
-def _read_toml(path: Path) -> dict[str, Any]:
+def read_toml(path: str | Path, *, what: str = "file") -> dict[str, Any]:
+    """A county TOML file (scheme, facts, rules, standard bounds); SchemeError naming the file when it is missing,
+    not UTF-8 or not valid TOML."""
+    path = Path(path)
     if not path.is_file():
-        raise SchemeError(f"{path}: file not found")
+        raise SchemeError(f"{path}: {what} not found")
     try:
         return tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
@@ -457,7 +460,7 @@ def load_scheme(county: str | Path | None = None) -> Scheme:
     path = scheme_path(county or settings.default_county)
     if not path.is_file():
         raise SchemeError(f"{path}: scheme file not found; a county needs data/<county>/scheme.toml")
-    raw = _read_toml(path)
+    raw = read_toml(path)
     base = path.parent
     where = str(path)
     _no_unknown_keys(raw, SCHEME_SECTIONS, where=where)
@@ -506,7 +509,7 @@ def load_scheme(county: str | Path | None = None) -> Scheme:
         if isinstance(fixed, int) and rule.level != fixed:
             raise SchemeError(f"{swhere}: level = {rule.level}, but [levels] puts {rule.category} at level {fixed}")
     facts_path = base / plan.get("facts", "plan_facts.toml")
-    facts = _read_toml(facts_path) if facts_path.is_file() else {}
+    facts = read_toml(facts_path) if facts_path.is_file() else {}
     _check_facts(facts, where=str(facts_path))
     source_text = plan.get("source_text")
     scheme = Scheme(

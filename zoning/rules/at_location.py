@@ -14,12 +14,12 @@ import dataclasses
 import datetime as dt
 import json
 import logging
-import tomllib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from zoning import settings
+from zoning.errors import SchemeError
 from zoning.rules import enterprise, epidemic, health, logistics
 from zoning.rules.citations import (
     AppliedRule,
@@ -29,6 +29,7 @@ from zoning.rules.citations import (
     parse_date,
     rules_dir,
 )
+from zoning.scheme import read_toml
 
 log = logging.getLogger(__name__)
 
@@ -43,11 +44,10 @@ def township_aliases(county: str | None = None) -> dict[str, list[str]]:
     """``{name_zh: [former names]}`` from the county's township-seat layer; empty if the layer is absent."""
     county_dir = settings.county_dir(county or settings.default_county)
     try:
-        with open(county_dir / "scheme.toml", "rb") as f:
-            rel = tomllib.load(f)["layers"]["township_seats"]["path"]
+        rel = read_toml(county_dir / "scheme.toml")["layers"]["township_seats"]["path"]
         with open(county_dir / rel, encoding="utf-8") as f:
             features = json.load(f).get("features", [])
-    except (FileNotFoundError, KeyError, json.JSONDecodeError) as exc:
+    except (SchemeError, FileNotFoundError, KeyError, json.JSONDecodeError) as exc:
         log.info("no township aliases (%s); matching on names only", exc)
         return {}
     out: dict[str, list[str]] = {}

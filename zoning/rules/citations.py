@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
-import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -23,6 +22,7 @@ import pandas as pd
 
 from zoning import settings
 from zoning.errors import RuleQueryError, SchemeError
+from zoning.scheme import read_toml
 
 log = logging.getLogger(__name__)
 
@@ -47,13 +47,7 @@ def rules_dir(county: str | None = None) -> Path:
 
 @lru_cache(maxsize=8)
 def _read_toml(path: Path) -> dict[str, Any]:
-    try:
-        with open(path, "rb") as f:
-            return tomllib.load(f)
-    except FileNotFoundError as exc:
-        raise SchemeError(f"{path}: file not found") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise SchemeError(f"{path}: not valid TOML ({exc})") from exc
+    return read_toml(path)
 
 
 def load_index(county: str | None = None) -> dict[str, Any]:

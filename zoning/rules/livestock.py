@@ -11,7 +11,6 @@ from __future__ import annotations
 import functools
 import logging
 import math
-import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
@@ -19,6 +18,7 @@ import numpy as np
 
 from zoning import settings
 from zoning.errors import InputFileError, SchemeError
+from zoning.scheme import read_toml
 
 log = logging.getLogger(__name__)
 
@@ -125,10 +125,7 @@ def load_rules(county: str | None = None) -> LivestockRules:
     path = settings.county_dir(county) / "rules" / "livestock.toml"
     if not path.exists():
         raise SchemeError(f"{path} not found: county {county!r} has no livestock rule table")
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise SchemeError(f"{path}: not valid TOML ({exc})") from exc
+    data = read_toml(path)
     species = []
     alias: dict[str, str] = {}
     for i, row in enumerate(data.get("species", []), 1):
